@@ -1,0 +1,130 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace HMetrics.Hosting;
+
+/// <summary>
+/// Options for the Heroku language-metrics reporter, bound from the <c>HerokuMetrics</c> configuration section.
+/// </summary>
+/// <remarks>
+/// The defaults are those of the Go <c>hmetrics</c> package. Values are read through
+/// <see cref="Microsoft.Extensions.Options.IOptionsMonitor{TOptions}"/>, so a configuration reload takes effect at the
+/// next report.
+/// </remarks>
+public sealed class HerokuMetricsOptions
+{
+    /// <summary>
+    /// The configuration section the options are bound from.
+    /// </summary>
+    public const string SectionName = "HerokuMetrics";
+
+    /// <summary>
+    /// The environment variable Heroku sets inside a dyno when the app opted into language metrics.
+    /// </summary>
+    public const string EndpointEnvironmentVariable = "HEROKU_METRICS_URL";
+
+    internal static readonly TimeSpan DefaultPostInterval = TimeSpan.FromSeconds(20);
+    internal static readonly TimeSpan DefaultHttpTimeout = TimeSpan.FromSeconds(10);
+    internal static readonly TimeSpan DefaultInitialBackoff = TimeSpan.FromSeconds(1);
+    internal static readonly TimeSpan DefaultMaxBackoff = TimeSpan.FromMinutes(10);
+    internal static readonly TimeSpan DefaultBackoffResetAfter = TimeSpan.FromMinutes(5);
+    internal static readonly TimeSpan DefaultBackoffJitter = TimeSpan.FromMilliseconds(500);
+    internal const string DefaultUserAgent = "hmetrics/1.0 (app using HMetrics.Hosting package)";
+
+    // The upper bound of every duration: timers and Polly's own validation accept no more than a day.
+    internal static readonly TimeSpan MaxDuration = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// Gets or sets the URL reports are posted to.
+    /// </summary>
+    /// <value>
+    /// When <see langword="null"/> or blank, the value of the <c>HEROKU_METRICS_URL</c> configuration key, else of the
+    /// process environment variable of that name. It must be an absolute <c>http</c> or <c>https</c> URL. User-info in
+    /// it (<c>https://user:pass@host/</c>) is sent as HTTP Basic authentication. Treat it as a secret: it is redacted
+    /// in every log line and exception.
+    /// </value>
+    public string? Endpoint { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the reporter runs at all.
+    /// </summary>
+    /// <value>Defaults to <see langword="true"/>. Read once at start.</value>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets the time between two reports.
+    /// </summary>
+    /// <value>Defaults to 20 seconds, the cadence Heroku's backend is built around. Between 1 ms and 1 day.</value>
+    public TimeSpan PostInterval { get; set; } = DefaultPostInterval;
+
+    /// <summary>
+    /// Gets or sets the longest a single report may take.
+    /// </summary>
+    /// <value>
+    /// Defaults to 10 seconds. The effective timeout is never longer than
+    /// <c>max(PostInterval - 1 s, PostInterval / 2)</c>, so a report always ends before the next one is due.
+    /// </value>
+    public TimeSpan HttpTimeout { get; set; } = DefaultHttpTimeout;
+
+    /// <summary>
+    /// Gets or sets the first delay after a failed report; each further failure doubles it.
+    /// </summary>
+    /// <value>Defaults to 1 second. More than zero and no more than <see cref="MaxBackoff"/>.</value>
+    public TimeSpan InitialBackoff { get; set; } = DefaultInitialBackoff;
+
+    /// <summary>
+    /// Gets or sets the longest delay between two attempts, jitter and <c>Retry-After</c> included.
+    /// </summary>
+    /// <value>Defaults to 10 minutes. At most one day.</value>
+    public TimeSpan MaxBackoff { get; set; } = DefaultMaxBackoff;
+
+    /// <summary>
+    /// Gets or sets the all-clear window: a reporting run that lasted at least this long before it failed starts the
+    /// backoff again from <see cref="InitialBackoff"/>.
+    /// </summary>
+    /// <value>Defaults to 5 minutes.</value>
+    public TimeSpan BackoffResetAfter { get; set; } = DefaultBackoffResetAfter;
+
+    /// <summary>
+    /// Gets or sets the largest random amount added to each backoff delay, so that many dynos do not retry in step.
+    /// </summary>
+    /// <value>Defaults to 500 milliseconds. Zero turns jitter off.</value>
+    public TimeSpan BackoffJitter { get; set; } = DefaultBackoffJitter;
+
+    /// <summary>
+    /// Gets or sets the <c>User-Agent</c> header of each report.
+    /// </summary>
+    /// <value>Defaults to <c>hmetrics/1.0 (app using HMetrics.Hosting package)</c>.</value>
+    [Required(AllowEmptyStrings = false, ErrorMessage = "HerokuMetrics:UserAgent must not be empty; remove the setting to use the default.")]
+    public string UserAgent { get; set; } = DefaultUserAgent;
+
+    /// <summary>
+    /// Gets or sets which metric names a report carries.
+    /// </summary>
+    /// <value>Defaults to <see cref="HerokuMetricsSchema.Go"/>, the set the Heroku Dashboard charts.</value>
+    [EnumDataType(typeof(HerokuMetricsSchema), ErrorMessage = "HerokuMetrics:Schema must be Go, DotNet or Both.")]
+    public HerokuMetricsSchema Schema { get; set; } = HerokuMetricsSchema.Go;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether one last report is sent when the host stops, so the counts since the
+    /// last report are not lost.
+    /// </summary>
+    /// <value>Defaults to <see langword="true"/>. The flush is bounded by the effective HTTP timeout and the host's shutdown timeout.</value>
+    public bool FlushOnShutdown { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets where <see cref="Endpoint"/> came from, for the start-up log line.
+    /// </summary>
+    internal string EndpointSource { get; set; } = SectionName + ":Endpoint";
+
+    /// <summary>
+    /// Gets the request timeout actually used: <see cref="HttpTimeout"/>, clamped so a report ends before the next is due.
+    /// </summary>
+    internal TimeSpan EffectiveHttpTimeout
+    {
+        get
+        {
+            var ceiling = TimeSpan.FromTicks(Math.Max((PostInterval - TimeSpan.FromSeconds(1)).Ticks, PostInterval.Ticks / 2));
+            return HttpTimeout <= ceiling ? HttpTimeout : ceiling;
+        }
+    }
+}

@@ -1,0 +1,315 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
+
+namespace HMetrics.Hosting;
+
+/// <summary>
+/// Posts a report every <see cref="HerokuMetricsOptions.PostInterval"/>; a failed report ends the run and a Polly
+/// retry strategy restarts it after the backoff delay.
+/// </summary>
+internal sealed class HerokuMetricsService : BackgroundService
+{
+    private readonly IOptionsMonitor<HerokuMetricsOptions> _optionsMonitor;
+    private readonly Func<HerokuMetricsClient> _clientFactory;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _timeProvider;
+    private readonly RuntimeMetrics? _runtimeMetrics;
+    private readonly RuntimeMetricsCollector _collector;
+    private readonly BackoffSchedule _backoff;
+    private readonly ResiliencePipeline _pipeline;
+
+    // Touched only by the reporting run, the retry callbacks it triggers and the shutdown flush after it: never at once.
+    private HerokuMetricsOptions _options;
+    private MetricsEndpoint? _endpoint;
+    private long _runStartedAt;
+    private bool _reportAtRunStart;
+    private int _failedAttempts;
+    private long _failingSince;
+    private (TimeSpan HttpTimeout, TimeSpan PostInterval) _clampReported;
+    private string? _invalidOptionsReported;
+
+    internal HerokuMetricsService(
+        IOptionsMonitor<HerokuMetricsOptions> optionsMonitor,
+        Func<HerokuMetricsClient> clientFactory,
+        ILoggerFactory loggerFactory,
+        TimeProvider timeProvider,
+        Func<double>? jitterSample = null,
+        RuntimeMetric[]? metrics = null)
+    {
+        _optionsMonitor = optionsMonitor;
+        _clientFactory = clientFactory;
+        _logger = loggerFactory.CreateLogger(Log.Category);
+        _timeProvider = timeProvider;
+        if (metrics is null)
+        {
+            _runtimeMetrics = new RuntimeMetrics();
+            metrics = _runtimeMetrics.All;
+        }
+
+        _collector = new RuntimeMetricsCollector(metrics);
+        _backoff = new BackoffSchedule(jitterSample ?? Random.Shared.NextDouble);
+        _options = new HerokuMetricsOptions();
+        _pipeline = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
+            .AddRetry(new RetryStrategyOptions
+            {
+                // Anything but shutdown ends a run and is retried: the library never gives up while the host runs.
+                ShouldHandle = static args => new ValueTask<bool>(args.Outcome.Exception is not null and not OperationCanceledException),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Constant,
+                UseJitter = false,
+                DelayGenerator = args => new ValueTask<TimeSpan?>(NextDelay(args.Outcome.Exception)),
+                OnRetry = args =>
+                {
+                    OnRunFailed(args.Outcome.Exception, args.RetryDelay);
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    /// <inheritdoc/>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+
+        // The run must be over before the flush touches its state; if the host gave up waiting for it, skip.
+        if (_endpoint is null || ExecuteTask is not { IsCompleted: true } || !_options.FlushOnShutdown)
+        {
+            return;
+        }
+
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public override void Dispose()
+    {
+        _runtimeMetrics?.Dispose();
+        base.Dispose();
+    }
+
+    /// <inheritdoc/>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            if (!TryActivate())
+            {
+                return;
+            }
+
+            await _pipeline.ExecuteAsync(static (service, token) => service.RunAsync(token), this, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutdown.
+        }
+        catch (Exception ex)
+        {
+            // The retry strategy handles every failure; this is the last line so nothing can stop the host.
+            Log.UnexpectedError(_logger, Describe(ex));
+        }
+    }
+
+    private bool TryActivate()
+    {
+        var options = _optionsMonitor.CurrentValue;
+        if (!options.Enabled)
+        {
+            Log.Disabled(_logger);
+            return false;
+        }
+
+        if (options.Endpoint is null)
+        {
+            Log.EndpointNotFound(_logger, HerokuMetricsOptions.EndpointEnvironmentVariable);
+            return false;
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Endpoint))
+        {
+            Log.EndpointEmpty(_logger, options.EndpointSource);
+            return false;
+        }
+
+        _options = options;
+        _endpoint = MetricsEndpoint.Parse(options.Endpoint);
+        Log.Started(_logger, _endpoint.Redacted, options.PostInterval, options.Schema);
+        _ = EffectiveTimeout(options);
+        return true;
+    }
+
+    private async ValueTask RunAsync(CancellationToken cancellationToken)
+    {
+        _runStartedAt = _timeProvider.GetTimestamp();
+        if (_reportAtRunStart)
+        {
+            // A restarted run delivers what the failed one could not, then keeps the regular cadence.
+            await ReportAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // Ticks are counted from the run's start, so a slow report delays the next one without drifting the cadence,
+        // and ticks missed meanwhile collapse into one: reports never overlap or pile up.
+        using var timer = new PeriodicTimer(CurrentOptions().PostInterval, _timeProvider);
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await ReportAsync(cancellationToken).ConfigureAwait(false);
+
+            var interval = CurrentOptions().PostInterval;
+            if (timer.Period != interval)
+            {
+                timer.Period = interval;
+            }
+        }
+    }
+
+    /// <summary>Collects, posts and accounts one report; throws <see cref="ReportFailedException"/> when it fails.</summary>
+    private async ValueTask<int> ReportAsync(CancellationToken cancellationToken)
+    {
+        var options = CurrentOptions();
+        var endpoint = CurrentEndpoint(options);
+        var timeout = EffectiveTimeout(options);
+
+        // Read at send time, so a retried report is never stale (the endpoint rejects data older than ~4 minutes).
+        var body = _collector.Collect(options.Schema, out var count);
+
+        using var timeoutSource = new CancellationTokenSource(timeout, _timeProvider);
+        using var linkedSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
+        ReportResponse response;
+        try
+        {
+            response = await _clientFactory()
+                .PostAsync(endpoint, body, count, options.UserAgent, _timeProvider.GetUtcNow(), linkedSource.Token)
+                .ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested)
+        {
+            throw new ReportFailedException(string.Create(CultureInfo.InvariantCulture, $"no response within {timeout}"), null, null);
+        }
+        catch (Exception ex)
+        {
+            throw new ReportFailedException(Describe(ex), null, null);
+        }
+
+        if (!response.IsSuccess)
+        {
+            var reason = string.Create(CultureInfo.InvariantCulture, $"status {(int)response.StatusCode} ({response.StatusCode})");
+            throw new ReportFailedException(reason, response.StatusCode, response.RetryAfterDelay(_timeProvider.GetUtcNow()));
+        }
+
+        _collector.Acknowledge();
+        if (_failedAttempts > 0)
+        {
+            Log.Recovered(_logger, endpoint.Redacted, _failedAttempts, _timeProvider.GetElapsedTime(_failingSince));
+            _failedAttempts = 0;
+        }
+
+        Log.ReportDelivered(_logger, count, endpoint.Redacted, (int)response.StatusCode);
+        return count;
+    }
+
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        var endpoint = CurrentEndpoint(_options);
+        try
+        {
+            var count = await ReportAsync(cancellationToken).ConfigureAwait(false);
+            Log.Flushed(_logger, count, endpoint.Redacted);
+        }
+        catch (OperationCanceledException)
+        {
+            Log.FlushFailed(_logger, endpoint.Redacted, "the host's shutdown timeout elapsed");
+        }
+        catch (Exception ex)
+        {
+            Log.FlushFailed(_logger, endpoint.Redacted, Describe(ex));
+        }
+    }
+
+    private TimeSpan NextDelay(Exception? failure)
+    {
+        var retryAfter = (failure as ReportFailedException)?.RetryAfter;
+        return _backoff.NextDelay(CurrentOptions(), _timeProvider.GetElapsedTime(_runStartedAt), retryAfter);
+    }
+
+    private void OnRunFailed(Exception? failure, TimeSpan delay)
+    {
+        if (_failedAttempts++ == 0)
+        {
+            _failingSince = _timeProvider.GetTimestamp();
+        }
+
+        _reportAtRunStart = true;
+        Log.ReportFailed(_logger, CurrentEndpoint(_options).Redacted, failure is null ? "unknown" : Describe(failure), _failedAttempts, delay);
+    }
+
+    // Options are re-read at every report so a configuration reload applies without a restart. A reload to invalid
+    // values makes the monitor throw; the last valid values then stay in force.
+    private HerokuMetricsOptions CurrentOptions()
+    {
+        try
+        {
+            _options = _optionsMonitor.CurrentValue;
+            _invalidOptionsReported = null;
+        }
+        catch (OptionsValidationException ex)
+        {
+            if (_invalidOptionsReported != ex.Message)
+            {
+                _invalidOptionsReported = ex.Message;
+                Log.InvalidOptionsIgnored(_logger, ex.Message);
+            }
+        }
+
+        return _options;
+    }
+
+    private MetricsEndpoint CurrentEndpoint(HerokuMetricsOptions options)
+    {
+        // A reload that blanks the endpoint keeps the last one: activation is decided once, at start.
+        if (!string.IsNullOrWhiteSpace(options.Endpoint) && !string.Equals(options.Endpoint.Trim(), _endpoint?.Raw, StringComparison.Ordinal))
+        {
+            _endpoint = MetricsEndpoint.Parse(options.Endpoint);
+        }
+
+        return _endpoint!;
+    }
+
+    private TimeSpan EffectiveTimeout(HerokuMetricsOptions options)
+    {
+        var effective = options.EffectiveHttpTimeout;
+        if (effective != options.HttpTimeout && _clampReported != (options.HttpTimeout, options.PostInterval))
+        {
+            _clampReported = (options.HttpTimeout, options.PostInterval);
+            Log.HttpTimeoutClamped(_logger, options.HttpTimeout, options.PostInterval, effective);
+        }
+
+        return effective;
+    }
+
+    // Exception messages can quote the request URL; only the scrubbed text is ever logged.
+    private string Describe(Exception exception)
+    {
+        if (exception is ReportFailedException)
+        {
+            return exception.Message;
+        }
+
+        var text = exception.GetType().Name + ": " + exception.Message;
+        for (var inner = exception.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            text += " ---> " + inner.GetType().Name + ": " + inner.Message;
+        }
+
+        return _endpoint is null ? text : _endpoint.Scrub(text);
+    }
+}

@@ -1,0 +1,111 @@
+using System.Net;
+using HMetrics.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>
+/// Registers the Heroku language-metrics reporter.
+/// </summary>
+public static class HerokuMetricsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds a hosted service that posts runtime metrics to <c>HEROKU_METRICS_URL</c>, configured from the
+    /// <c>HerokuMetrics</c> configuration section.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <returns>
+    /// The builder of the library's HTTP client, to add handlers or replace the primary handler (a custom CA trust
+    /// store, a proxy). Redirects stay disabled whatever primary handler is used.
+    /// </returns>
+    /// <remarks>Calling it again registers nothing new; configure delegates of every call apply in order.</remarks>
+    public static IHttpClientBuilder AddHerokuMetrics(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return AddCore(services);
+    }
+
+    /// <summary>
+    /// Adds a hosted service that posts runtime metrics to <c>HEROKU_METRICS_URL</c>, configured from the
+    /// <c>HerokuMetrics</c> configuration section and then by <paramref name="configure"/>.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Changes the options after configuration binding.</param>
+    /// <returns>
+    /// The builder of the library's HTTP client, to add handlers or replace the primary handler (a custom CA trust
+    /// store, a proxy). Redirects stay disabled whatever primary handler is used.
+    /// </returns>
+    /// <remarks>Calling it again registers nothing new; configure delegates of every call apply in order.</remarks>
+    public static IHttpClientBuilder AddHerokuMetrics(this IServiceCollection services, Action<HerokuMetricsOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+
+        var builder = AddCore(services);
+        _ = services.Configure(configure);
+        return builder;
+    }
+
+    private static IHttpClientBuilder AddCore(IServiceCollection services)
+    {
+        if (services.Any(static d => d.ServiceType == typeof(HerokuMetricsService)))
+        {
+            return new HerokuMetricsHttpClientBuilder(services);
+        }
+
+        _ = services.AddOptionsWithValidateOnStart<HerokuMetricsOptions>()
+            .BindConfiguration(HerokuMetricsOptions.SectionName);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HerokuMetricsOptions>, HerokuMetricsOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HerokuMetricsOptions>, HerokuMetricsOptionsCustomValidator>());
+        _ = services.AddSingleton<IPostConfigureOptions<HerokuMetricsOptions>>(
+            static sp => new HerokuMetricsEndpointSetup(sp.GetService<IConfiguration>()));
+        services.TryAddSingleton(TimeProvider.System);
+        _ = services.AddLogging();
+
+        _ = services.AddSingleton(static sp => new HerokuMetricsService(
+            sp.GetRequiredService<IOptionsMonitor<HerokuMetricsOptions>>(),
+            () => sp.GetRequiredService<HerokuMetricsClient>(),
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<TimeProvider>()));
+        _ = services.AddSingleton<IHostedService>(static sp => sp.GetRequiredService<HerokuMetricsService>());
+
+        var builder = services.AddHttpClient<HerokuMetricsClient>(HerokuMetricsClient.Name)
+            .ConfigureHttpClient(static client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                AutomaticDecompression = DecompressionMethods.None,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            })
+
+            // The factory's default logging writes the request URL at Information and Trace: it must never see ours.
+            .RemoveAllLoggers();
+
+        // Runs after every user configuration, so a replaced primary handler cannot re-enable redirects, which would
+        // re-send the dyno's data to another address.
+        _ = services.AddSingleton<IPostConfigureOptions<HttpClientFactoryOptions>>(
+            new PostConfigureOptions<HttpClientFactoryOptions>(HerokuMetricsClient.Name, static options =>
+                options.HttpMessageHandlerBuilderActions.Add(static b => DisableRedirects(b.PrimaryHandler))));
+
+        return builder;
+    }
+
+    private static void DisableRedirects(HttpMessageHandler handler)
+    {
+        switch (handler)
+        {
+            case SocketsHttpHandler sockets:
+                sockets.AllowAutoRedirect = false;
+                break;
+            case HttpClientHandler client:
+                client.AllowAutoRedirect = false;
+                break;
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Logging;
+
+namespace HMetrics.Hosting;
+
+/// <summary>
+/// Every line the library logs. Event ids are part of the contract: users filter and alert on them.
+/// </summary>
+/// <remarks>No message takes the raw endpoint; callers pass <see cref="MetricsEndpoint.Redacted"/>.</remarks>
+internal static partial class Log
+{
+    /// <summary>The single logging category of the library.</summary>
+    internal const string Category = "HMetrics.Hosting";
+
+    [LoggerMessage(1, LogLevel.Information, "Heroku metrics are not starting: {Variable} was not found. Enable language metrics on the app (labs flag runtime-heroku-metrics) to have Heroku set it.", EventName = "EndpointNotFound")]
+    public static partial void EndpointNotFound(ILogger logger, string variable);
+
+    [LoggerMessage(2, LogLevel.Information, "Heroku metrics are not starting: {Variable} is empty.", EventName = "EndpointEmpty")]
+    public static partial void EndpointEmpty(ILogger logger, string variable);
+
+    [LoggerMessage(3, LogLevel.Information, "Heroku metrics are not starting: HerokuMetrics:Enabled is false.", EventName = "Disabled")]
+    public static partial void Disabled(ILogger logger);
+
+    [LoggerMessage(4, LogLevel.Information, "Heroku metrics started: posting to {Endpoint} every {PostInterval} with the {Schema} schema.", EventName = "Started")]
+    public static partial void Started(ILogger logger, string endpoint, TimeSpan postInterval, HerokuMetricsSchema schema);
+
+    [LoggerMessage(5, LogLevel.Warning, "HerokuMetrics:HttpTimeout {HttpTimeout} would let a report outlast the post interval {PostInterval}; using {EffectiveTimeout} instead.", EventName = "HttpTimeoutClamped")]
+    public static partial void HttpTimeoutClamped(ILogger logger, TimeSpan httpTimeout, TimeSpan postInterval, TimeSpan effectiveTimeout);
+
+    [LoggerMessage(6, LogLevel.Warning, "Heroku metrics report to {Endpoint} failed: {Reason}. Attempt {Attempt}; next try in {Delay}.", EventName = "ReportFailed")]
+    public static partial void ReportFailed(ILogger logger, string endpoint, string reason, int attempt, TimeSpan delay);
+
+    [LoggerMessage(7, LogLevel.Information, "Heroku metrics delivery to {Endpoint} recovered after {Attempts} failed attempts; delivery was interrupted for {Interruption}.", EventName = "Recovered")]
+    public static partial void Recovered(ILogger logger, string endpoint, int attempts, TimeSpan interruption);
+
+    [LoggerMessage(8, LogLevel.Debug, "Heroku metrics report of {Count} metrics delivered to {Endpoint} with status {StatusCode}.", EventName = "ReportDelivered")]
+    public static partial void ReportDelivered(ILogger logger, int count, string endpoint, int statusCode);
+
+    [LoggerMessage(9, LogLevel.Warning, "Final Heroku metrics report to {Endpoint} on shutdown failed: {Reason}. Its counts are not delivered.", EventName = "FlushFailed")]
+    public static partial void FlushFailed(ILogger logger, string endpoint, string reason);
+
+    [LoggerMessage(10, LogLevel.Debug, "Final Heroku metrics report of {Count} metrics delivered to {Endpoint} on shutdown.", EventName = "Flushed")]
+    public static partial void Flushed(ILogger logger, int count, string endpoint);
+
+    [LoggerMessage(11, LogLevel.Error, "Heroku metrics reporting stopped by an unexpected error: {Error}", EventName = "UnexpectedError")]
+    public static partial void UnexpectedError(ILogger logger, string error);
+
+    [LoggerMessage(12, LogLevel.Error, "HerokuMetrics options were changed to invalid values; the last valid values stay in force. {Reason}", EventName = "InvalidOptionsIgnored")]
+    public static partial void InvalidOptionsIgnored(ILogger logger, string reason);
+}

@@ -1,0 +1,37 @@
+using System.Net;
+
+namespace HMetrics.Hosting;
+
+/// <summary>
+/// Ends a reporting run so the retry strategy restarts it after a backoff delay.
+/// </summary>
+/// <remarks>Its message never contains the endpoint URL.</remarks>
+internal sealed class ReportFailedException : Exception
+{
+    public ReportFailedException()
+    {
+    }
+
+    public ReportFailedException(string message)
+        : base(message)
+    {
+    }
+
+    public ReportFailedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public ReportFailedException(string reason, HttpStatusCode? statusCode, TimeSpan? retryAfter)
+        : base(reason)
+    {
+        StatusCode = statusCode;
+        RetryAfter = retryAfter;
+    }
+
+    /// <summary>Gets the response status, when the endpoint answered.</summary>
+    public HttpStatusCode? StatusCode { get; }
+
+    /// <summary>Gets how long the endpoint asked us to wait (429 and 503 only).</summary>
+    public TimeSpan? RetryAfter { get; }
+}
