@@ -15,6 +15,7 @@ namespace HMetrics.Hosting;
 internal sealed class HerokuMetricsService : BackgroundService
 {
     private readonly IOptionsMonitor<HerokuMetricsOptions> _optionsMonitor;
+    private readonly HerokuMetricsOptionsReloadGuard _validation;
     private readonly Func<HerokuMetricsClient> _clientFactory;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
@@ -25,16 +26,17 @@ internal sealed class HerokuMetricsService : BackgroundService
 
     // Touched only by the reporting run, the retry callbacks it triggers and the shutdown flush after it: never at once.
     private HerokuMetricsOptions _options;
+    private HerokuMetricsOptions? _lastSeenOptions;
     private MetricsEndpoint? _endpoint;
     private long _runStartedAt;
     private bool _reportAtRunStart;
     private int _failedAttempts;
     private long _failingSince;
     private (TimeSpan HttpTimeout, TimeSpan PostInterval) _clampReported;
-    private string? _invalidOptionsReported;
 
     internal HerokuMetricsService(
         IOptionsMonitor<HerokuMetricsOptions> optionsMonitor,
+        HerokuMetricsOptionsReloadGuard validation,
         Func<HerokuMetricsClient> clientFactory,
         ILoggerFactory loggerFactory,
         TimeProvider timeProvider,
@@ -42,6 +44,7 @@ internal sealed class HerokuMetricsService : BackgroundService
         RuntimeMetric[]? metrics = null)
     {
         _optionsMonitor = optionsMonitor;
+        _validation = validation;
         _clientFactory = clientFactory;
         _logger = loggerFactory.CreateLogger(Log.Category);
         _timeProvider = timeProvider;
@@ -70,6 +73,14 @@ internal sealed class HerokuMetricsService : BackgroundService
                 },
             })
             .Build();
+    }
+
+    /// <inheritdoc/>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        // The host validated the options before starting any hosted service; later reloads are checked here instead.
+        _validation.StopThrowing();
+        return base.StartAsync(cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -138,6 +149,7 @@ internal sealed class HerokuMetricsService : BackgroundService
         }
 
         _options = options;
+        _lastSeenOptions = options;
         _endpoint = MetricsEndpoint.Parse(options.Endpoint);
         Log.Started(_logger, _endpoint.Redacted, options.PostInterval, options.Schema);
         _ = EffectiveTimeout(options);
@@ -252,22 +264,25 @@ internal sealed class HerokuMetricsService : BackgroundService
         Log.ReportFailed(_logger, CurrentEndpoint(_options).Redacted, failure is null ? "unknown" : Describe(failure), _failedAttempts, delay);
     }
 
-    // Options are re-read at every report so a configuration reload applies without a restart. A reload to invalid
-    // values makes the monitor throw; the last valid values then stay in force.
+    // Options are re-read at every report so a configuration reload applies without a restart. The monitor hands out
+    // a new instance only after a reload, so each is validated once; an invalid one is logged and ignored.
     private HerokuMetricsOptions CurrentOptions()
     {
-        try
+        var candidate = _optionsMonitor.CurrentValue;
+        if (ReferenceEquals(candidate, _lastSeenOptions))
         {
-            _options = _optionsMonitor.CurrentValue;
-            _invalidOptionsReported = null;
+            return _options;
         }
-        catch (OptionsValidationException ex)
+
+        _lastSeenOptions = candidate;
+        var result = _validation.Check(Options.DefaultName, candidate);
+        if (result.Failed)
         {
-            if (_invalidOptionsReported != ex.Message)
-            {
-                _invalidOptionsReported = ex.Message;
-                Log.InvalidOptionsIgnored(_logger, ex.Message);
-            }
+            Log.InvalidOptionsIgnored(_logger, result.FailureMessage);
+        }
+        else
+        {
+            _options = candidate;
         }
 
         return _options;

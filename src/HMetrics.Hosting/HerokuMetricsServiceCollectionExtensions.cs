@@ -60,8 +60,8 @@ public static class HerokuMetricsServiceCollectionExtensions
 
         _ = services.AddOptionsWithValidateOnStart<HerokuMetricsOptions>()
             .BindConfiguration(HerokuMetricsOptions.SectionName);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HerokuMetricsOptions>, HerokuMetricsOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HerokuMetricsOptions>, HerokuMetricsOptionsCustomValidator>());
+        _ = services.AddSingleton<HerokuMetricsOptionsReloadGuard>();
+        _ = services.AddSingleton<IValidateOptions<HerokuMetricsOptions>>(static sp => sp.GetRequiredService<HerokuMetricsOptionsReloadGuard>());
         _ = services.AddSingleton<IPostConfigureOptions<HerokuMetricsOptions>>(
             static sp => new HerokuMetricsEndpointSetup(sp.GetService<IConfiguration>()));
         services.TryAddSingleton(TimeProvider.System);
@@ -69,6 +69,7 @@ public static class HerokuMetricsServiceCollectionExtensions
 
         _ = services.AddSingleton(static sp => new HerokuMetricsService(
             sp.GetRequiredService<IOptionsMonitor<HerokuMetricsOptions>>(),
+            sp.GetRequiredService<HerokuMetricsOptionsReloadGuard>(),
             () => sp.GetRequiredService<HerokuMetricsClient>(),
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>()));
