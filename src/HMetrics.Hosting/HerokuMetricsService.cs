@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Hosting;
@@ -23,6 +24,7 @@ internal sealed class HerokuMetricsService : BackgroundService
     private readonly RuntimeMetricsCollector _collector;
     private readonly BackoffSchedule _backoff;
     private readonly ResiliencePipeline _pipeline;
+    private readonly HerokuMetricsInstruments _instruments;
 
     // Touched only by the reporting run, the retry callbacks it triggers and the shutdown flush after it: never at once.
     private HerokuMetricsOptions _options;
@@ -40,6 +42,7 @@ internal sealed class HerokuMetricsService : BackgroundService
         Func<HerokuMetricsClient> clientFactory,
         ILoggerFactory loggerFactory,
         TimeProvider timeProvider,
+        IMeterFactory? meterFactory = null,
         Func<double>? jitterSample = null,
         RuntimeMetric[]? metrics = null)
     {
@@ -48,6 +51,7 @@ internal sealed class HerokuMetricsService : BackgroundService
         _clientFactory = clientFactory;
         _logger = loggerFactory.CreateLogger(Log.Category);
         _timeProvider = timeProvider;
+        _instruments = new HerokuMetricsInstruments(meterFactory);
         if (metrics is null)
         {
             _runtimeMetrics = new RuntimeMetrics();
@@ -101,6 +105,7 @@ internal sealed class HerokuMetricsService : BackgroundService
     public override void Dispose()
     {
         _runtimeMetrics?.Dispose();
+        _instruments.Dispose();
         base.Dispose();
     }
 
@@ -192,6 +197,7 @@ internal sealed class HerokuMetricsService : BackgroundService
 
         using var timeoutSource = new CancellationTokenSource(timeout, _timeProvider);
         using var linkedSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
+        var sentAt = _timeProvider.GetTimestamp();
         ReportResponse response;
         try
         {
@@ -205,19 +211,23 @@ internal sealed class HerokuMetricsService : BackgroundService
         }
         catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested)
         {
+            _instruments.Failed("timeout", _timeProvider.GetElapsedTime(sentAt), body.Length);
             throw new ReportFailedException(string.Create(CultureInfo.InvariantCulture, $"no response within {timeout}"), null, null);
         }
         catch (Exception ex)
         {
+            _instruments.Failed(ex is HttpRequestException or IOException ? "transport" : "error", _timeProvider.GetElapsedTime(sentAt), body.Length);
             throw new ReportFailedException(Describe(ex), null, null);
         }
 
         if (!response.IsSuccess)
         {
+            _instruments.Failed(HerokuMetricsInstruments.ReasonFor(response.StatusCode), _timeProvider.GetElapsedTime(sentAt), body.Length);
             var reason = string.Create(CultureInfo.InvariantCulture, $"status {(int)response.StatusCode} ({response.StatusCode})");
             throw new ReportFailedException(reason, response.StatusCode, response.RetryAfterDelay(_timeProvider.GetUtcNow()));
         }
 
+        _instruments.Sent(_timeProvider.GetElapsedTime(sentAt), body.Length);
         _collector.Acknowledge();
         if (_failedAttempts > 0)
         {
@@ -261,6 +271,7 @@ internal sealed class HerokuMetricsService : BackgroundService
         }
 
         _reportAtRunStart = true;
+        _instruments.BackingOff(delay);
         Log.ReportFailed(_logger, CurrentEndpoint(_options).Redacted, failure is null ? "unknown" : Describe(failure), _failedAttempts, delay);
     }
 

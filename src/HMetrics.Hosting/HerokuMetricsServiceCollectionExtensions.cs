@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using HMetrics.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -72,7 +73,8 @@ public static class HerokuMetricsServiceCollectionExtensions
             sp.GetRequiredService<HerokuMetricsOptionsReloadGuard>(),
             () => sp.GetRequiredService<HerokuMetricsClient>(),
             sp.GetRequiredService<ILoggerFactory>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<IMeterFactory>()));
         _ = services.AddSingleton<IHostedService>(static sp => sp.GetRequiredService<HerokuMetricsService>());
 
         var builder = services.AddHttpClient<HerokuMetricsClient>(HerokuMetricsClient.Name)
