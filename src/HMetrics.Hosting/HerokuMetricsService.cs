@@ -25,6 +25,7 @@ internal sealed class HerokuMetricsService : BackgroundService
     private readonly BackoffSchedule _backoff;
     private readonly ResiliencePipeline _pipeline;
     private readonly HerokuMetricsInstruments _instruments;
+    private readonly HerokuMetricsStatus _status;
 
     // Touched only by the reporting run, the retry callbacks it triggers and the shutdown flush after it: never at once.
     private HerokuMetricsOptions _options;
@@ -42,6 +43,7 @@ internal sealed class HerokuMetricsService : BackgroundService
         Func<HerokuMetricsClient> clientFactory,
         ILoggerFactory loggerFactory,
         TimeProvider timeProvider,
+        HerokuMetricsStatus? status = null,
         IMeterFactory? meterFactory = null,
         Func<double>? jitterSample = null,
         RuntimeMetric[]? metrics = null)
@@ -52,6 +54,7 @@ internal sealed class HerokuMetricsService : BackgroundService
         _logger = loggerFactory.CreateLogger(Log.Category);
         _timeProvider = timeProvider;
         _instruments = new HerokuMetricsInstruments(meterFactory);
+        _status = status ?? new HerokuMetricsStatus();
         if (metrics is null)
         {
             _runtimeMetrics = new RuntimeMetrics();
@@ -138,18 +141,21 @@ internal sealed class HerokuMetricsService : BackgroundService
         if (!options.Enabled)
         {
             Log.Disabled(_logger);
+            _status.Idle("disabled by HerokuMetrics:Enabled");
             return false;
         }
 
         if (options.Endpoint is null)
         {
             Log.EndpointNotFound(_logger, HerokuMetricsOptions.EndpointEnvironmentVariable);
+            _status.Idle("disabled: " + HerokuMetricsOptions.EndpointEnvironmentVariable + " not found");
             return false;
         }
 
         if (string.IsNullOrWhiteSpace(options.Endpoint))
         {
             Log.EndpointEmpty(_logger, options.EndpointSource);
+            _status.Idle("disabled: " + options.EndpointSource + " is empty");
             return false;
         }
 
@@ -157,6 +163,7 @@ internal sealed class HerokuMetricsService : BackgroundService
         _lastSeenOptions = options;
         _endpoint = MetricsEndpoint.Parse(options.Endpoint);
         Log.Started(_logger, _endpoint.Redacted, options.PostInterval, options.Schema);
+        _status.Reporting();
         _ = EffectiveTimeout(options);
         return true;
     }
@@ -211,23 +218,21 @@ internal sealed class HerokuMetricsService : BackgroundService
         }
         catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested)
         {
-            _instruments.Failed("timeout", _timeProvider.GetElapsedTime(sentAt), body.Length);
-            throw new ReportFailedException(string.Create(CultureInfo.InvariantCulture, $"no response within {timeout}"), null, null);
+            throw Failure(string.Create(CultureInfo.InvariantCulture, $"no response within {timeout}"), "timeout", sentAt, body.Length);
         }
         catch (Exception ex)
         {
-            _instruments.Failed(ex is HttpRequestException or IOException ? "transport" : "error", _timeProvider.GetElapsedTime(sentAt), body.Length);
-            throw new ReportFailedException(Describe(ex), null, null);
+            throw Failure(Describe(ex), ex is HttpRequestException or IOException ? "transport" : "error", sentAt, body.Length);
         }
 
         if (!response.IsSuccess)
         {
-            _instruments.Failed(HerokuMetricsInstruments.ReasonFor(response.StatusCode), _timeProvider.GetElapsedTime(sentAt), body.Length);
             var reason = string.Create(CultureInfo.InvariantCulture, $"status {(int)response.StatusCode} ({response.StatusCode})");
-            throw new ReportFailedException(reason, response.StatusCode, response.RetryAfterDelay(_timeProvider.GetUtcNow()));
+            throw Failure(reason, HerokuMetricsInstruments.ReasonFor(response.StatusCode), sentAt, body.Length, response);
         }
 
         _instruments.Sent(_timeProvider.GetElapsedTime(sentAt), body.Length);
+        _status.Succeeded(_timeProvider.GetUtcNow());
         _collector.Acknowledge();
         if (_failedAttempts > 0)
         {
@@ -237,6 +242,12 @@ internal sealed class HerokuMetricsService : BackgroundService
 
         Log.ReportDelivered(_logger, count, endpoint.Redacted, (int)response.StatusCode);
         return count;
+    }
+
+    private ReportFailedException Failure(string reason, string kind, long sentAt, int payloadBytes, ReportResponse? response = null)
+    {
+        _instruments.Failed(kind, _timeProvider.GetElapsedTime(sentAt), payloadBytes);
+        return new ReportFailedException(reason, kind, response?.StatusCode, response?.RetryAfterDelay(_timeProvider.GetUtcNow()));
     }
 
     private async Task FlushAsync(CancellationToken cancellationToken)
@@ -272,6 +283,7 @@ internal sealed class HerokuMetricsService : BackgroundService
 
         _reportAtRunStart = true;
         _instruments.BackingOff(delay);
+        _status.Failed(_timeProvider.GetUtcNow(), (failure as ReportFailedException)?.Kind ?? "error");
         Log.ReportFailed(_logger, CurrentEndpoint(_options).Redacted, failure is null ? "unknown" : Describe(failure), _failedAttempts, delay);
     }
 

@@ -66,6 +66,7 @@ public static class HerokuMetricsServiceCollectionExtensions
         _ = services.AddSingleton<IPostConfigureOptions<HerokuMetricsOptions>>(
             static sp => new HerokuMetricsEndpointSetup(sp.GetService<IConfiguration>()));
         services.TryAddSingleton(TimeProvider.System);
+        _ = services.AddSingleton<HerokuMetricsStatus>();
         _ = services.AddLogging();
 
         _ = services.AddSingleton(static sp => new HerokuMetricsService(
@@ -74,6 +75,7 @@ public static class HerokuMetricsServiceCollectionExtensions
             () => sp.GetRequiredService<HerokuMetricsClient>(),
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<HerokuMetricsStatus>(),
             sp.GetService<IMeterFactory>()));
         _ = services.AddSingleton<IHostedService>(static sp => sp.GetRequiredService<HerokuMetricsService>());
 

@@ -22,12 +22,16 @@ internal sealed class ReportFailedException : Exception
     {
     }
 
-    public ReportFailedException(string reason, HttpStatusCode? statusCode, TimeSpan? retryAfter)
+    public ReportFailedException(string reason, string kind, HttpStatusCode? statusCode, TimeSpan? retryAfter)
         : base(reason)
     {
+        Kind = kind;
         StatusCode = statusCode;
         RetryAfter = retryAfter;
     }
+
+    /// <summary>Gets the failure class, free of any URL: http_3xx, http_4xx, http_5xx, http_other, timeout, transport or error.</summary>
+    public string Kind { get; } = "error";
 
     /// <summary>Gets the response status, when the endpoint answered.</summary>
     public HttpStatusCode? StatusCode { get; }
