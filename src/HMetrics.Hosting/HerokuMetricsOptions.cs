@@ -117,6 +117,11 @@ public sealed class HerokuMetricsOptions
     internal string EndpointSource { get; set; } = SectionName + ":Endpoint";
 
     /// <summary>
+    /// Gets or sets why the configuration section could not be bound, for validation to report.
+    /// </summary>
+    internal string? BindingError { get; set; }
+
+    /// <summary>
     /// Gets the request timeout actually used: <see cref="HttpTimeout"/>, clamped so a report ends before the next is due.
     /// </summary>
     internal TimeSpan EffectiveHttpTimeout

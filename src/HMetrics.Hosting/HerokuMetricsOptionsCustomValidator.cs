@@ -12,6 +12,13 @@ internal sealed class HerokuMetricsOptionsCustomValidator : IValidateOptions<Her
     {
         var builder = new ValidateOptionsResultBuilder();
 
+        if (options.BindingError is { } bindingError)
+        {
+            builder.AddError(
+                $"{bindingError} Write durations as a time span such as \"00:00:20\", Enabled and FlushOnShutdown as " +
+                "true or false, and Schema as Go, DotNet or Both.");
+        }
+
         CheckDuration(builder, nameof(options.PostInterval), options.PostInterval, allowZero: false, "00:00:20");
         CheckDuration(builder, nameof(options.HttpTimeout), options.HttpTimeout, allowZero: false, "00:00:10");
         CheckDuration(builder, nameof(options.InitialBackoff), options.InitialBackoff, allowZero: false, "00:00:01");

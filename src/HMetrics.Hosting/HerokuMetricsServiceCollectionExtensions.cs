@@ -60,7 +60,9 @@ public static class HerokuMetricsServiceCollectionExtensions
         }
 
         _ = services.AddOptionsWithValidateOnStart<HerokuMetricsOptions>()
-            .BindConfiguration(HerokuMetricsOptions.SectionName);
+            .Configure<IConfiguration>(static (options, configuration) => Bind(options, configuration));
+        _ = services.AddSingleton<IOptionsChangeTokenSource<HerokuMetricsOptions>>(
+            static sp => new ConfigurationChangeTokenSource<HerokuMetricsOptions>(sp.GetRequiredService<IConfiguration>()));
         _ = services.AddSingleton<HerokuMetricsOptionsReloadGuard>();
         _ = services.AddSingleton<IValidateOptions<HerokuMetricsOptions>>(static sp => sp.GetRequiredService<HerokuMetricsOptionsReloadGuard>());
         _ = services.AddSingleton<IPostConfigureOptions<HerokuMetricsOptions>>(
@@ -99,6 +101,20 @@ public static class HerokuMetricsServiceCollectionExtensions
                 options.HttpMessageHandlerBuilderActions.Add(static b => DisableRedirects(b.PrimaryHandler))));
 
         return builder;
+    }
+
+    private static void Bind(HerokuMetricsOptions options, IConfiguration configuration)
+    {
+        try
+        {
+            configuration.GetSection(HerokuMetricsOptions.SectionName).Bind(options);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The binder throws on text it cannot convert ("twenty seconds", "Python"). Thrown here, that escapes a
+            // configuration reload on a file watcher's thread; recorded, validation reports it with what to write.
+            options.BindingError = ex.Message;
+        }
     }
 
     private static void DisableRedirects(HttpMessageHandler handler)
