@@ -38,6 +38,8 @@ public sealed class ShutdownTests
         Assert.True(flushed.Counter("go.gc.collections") >= 3, $"the flush carried {flushed.Counter("go.gc.collections")} GCs, fewer than the 3 forced");
         Assert.Single(host.Records("Flushed"));
         Assert.Equal(2, server.RequestCount);
+        await host.Host.StopAsync().WaitAsync(_safety);
+        Assert.Equal(2, server.RequestCount);
     }
 
     [Fact]
