@@ -36,6 +36,7 @@ internal sealed class HerokuMetricsService : BackgroundService
     private int _failedAttempts;
     private long _failingSince;
     private (TimeSpan HttpTimeout, TimeSpan PostInterval) _clampReported;
+    private int _flushStarted;
 
     internal HerokuMetricsService(
         IOptionsMonitor<HerokuMetricsOptions> optionsMonitor,
@@ -97,6 +98,12 @@ internal sealed class HerokuMetricsService : BackgroundService
 
         // The run must be over before the flush touches its state; if the host gave up waiting for it, skip.
         if (_endpoint is null || ExecuteTask is not { IsCompleted: true } || !_options.FlushOnShutdown)
+        {
+            return;
+        }
+
+        // IHost.StopAsync may be called more than once and calls every hosted service again; there is one last report only.
+        if (Interlocked.Exchange(ref _flushStarted, 1) != 0)
         {
             return;
         }

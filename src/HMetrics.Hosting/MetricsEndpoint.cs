@@ -16,7 +16,14 @@ internal sealed class MetricsEndpoint
         RequestUri = requestUri;
         Authorization = authorization;
         Redacted = UrlRedactor.Redact(raw);
-        _secrets = UrlRedactor.Secrets(raw);
+        var secrets = new List<(string Secret, string Replacement)>(UrlRedactor.Secrets(raw));
+        if (authorization?.Parameter is { } credentials)
+        {
+            // The Basic credential is the password in reversible form; a user's handler may quote the header.
+            secrets.Insert(0, (credentials, UrlRedactor.Redacted));
+        }
+
+        _secrets = secrets;
     }
 
     /// <summary>Gets the value as configured; never log it.</summary>

@@ -4,6 +4,8 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace HMetrics.Hosting.Tests.Helpers;
@@ -30,7 +32,9 @@ internal sealed class HerokuLikeServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly Channel<ReceivedReport> _received = Channel.CreateUnbounded<ReceivedReport>();
-    private Func<HttpContext, ReceivedReport, Task> _respond = static (_, _) => Task.CompletedTask;
+    private volatile Func<HttpContext, ReceivedReport, Task> _respond = static (_, _) => Task.CompletedTask;
+    private int _inFlight;
+    private int _maxInFlight;
 
     private HerokuLikeServer(WebApplication app) => _app = app;
 
@@ -71,6 +75,61 @@ internal sealed class HerokuLikeServer : IAsyncDisposable
             return Task.CompletedTask;
         });
 
+    /// <summary>Gets the largest number of requests the server was handling at the same moment.</summary>
+    public int MaxConcurrentRequests => Volatile.Read(ref _maxInFlight);
+
+    /// <summary>Gets the number of requests received so far.</summary>
+    public int RequestCount
+    {
+        get
+        {
+            lock (Requests)
+            {
+                return Requests.Count;
+            }
+        }
+    }
+
+    /// <summary>Answers with <paramref name="status"/> and a <c>Location</c> header, which a client must not follow.</summary>
+    public void RespondWithRedirect(string location, HttpStatusCode status = HttpStatusCode.TemporaryRedirect) =>
+        RespondWith((ctx, _) =>
+        {
+            ctx.Response.StatusCode = (int)status;
+            ctx.Response.Headers.Location = location;
+            return Task.CompletedTask;
+        });
+
+    /// <summary>Never answers: each request waits until the client gives up or the server stops.</summary>
+    public void RespondByHanging() => RespondWith((ctx, _) => WaitForAbortAsync(ctx));
+
+    /// <summary>Reads the request, then drops the connection without any response.</summary>
+    public void RespondByDroppingTheConnection() =>
+        RespondWith((ctx, _) =>
+        {
+            ctx.Abort();
+            return Task.CompletedTask;
+        });
+
+    /// <summary>Holds every following request until the returned source is completed, then answers 200.</summary>
+    public TaskCompletionSource HoldResponses()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        RespondWith(async (ctx, report) =>
+        {
+            var aborted = WaitForAbortAsync(ctx);
+            _ = await Task.WhenAny(gate.Task, aborted);
+        });
+        return gate;
+    }
+
+    /// <summary>Forgets the requests not yet taken by <see cref="NextAsync"/>, e.g. a client's own resend of a dropped one.</summary>
+    public void DropPending()
+    {
+        while (_received.Reader.TryRead(out _))
+        {
+        }
+    }
+
     /// <summary>Waits (on a signal) for the next request.</summary>
     public async Task<ReceivedReport> NextAsync(TimeSpan? realTimeout = null)
     {
@@ -109,8 +168,39 @@ internal sealed class HerokuLikeServer : IAsyncDisposable
             Requests.Add(report);
         }
 
-        // Signal arrival first, so a test can react to a request the endpoint never answers.
-        _ = _received.Writer.TryWrite(report);
-        await _respond(context, report);
+        var inFlight = Interlocked.Increment(ref _inFlight);
+        for (var max = Volatile.Read(ref _maxInFlight); inFlight > max; max = Volatile.Read(ref _maxInFlight))
+        {
+            _ = Interlocked.CompareExchange(ref _maxInFlight, inFlight, max);
+        }
+
+        try
+        {
+            // Signal arrival first, so a test can react to a request the endpoint never answers.
+            _ = _received.Writer.TryWrite(report);
+            await _respond(context, report);
+        }
+        finally
+        {
+            _ = Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    // Ends when the client goes away or the server stops, so a hung request never holds up the server's shutdown.
+    private Task WaitForAbortAsync(HttpContext context)
+    {
+        var stopping = _app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var onAbort = context.RequestAborted.Register(static s => ((TaskCompletionSource)s!).TrySetResult(), done);
+        var onStop = stopping.Register(static s => ((TaskCompletionSource)s!).TrySetResult(), done);
+        return done.Task.ContinueWith(
+            _ =>
+            {
+                onAbort.Dispose();
+                onStop.Dispose();
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
     }
 }

@@ -11,6 +11,8 @@ namespace HMetrics.Hosting.Tests.Helpers;
 /// </summary>
 internal sealed class MetricsHost : IAsyncDisposable
 {
+    private const string LibraryCategory = "HMetrics.Hosting";
+
     private readonly SemaphoreSlim _logged;
 
     private MetricsHost(IHost host, TestTimeProvider time, SemaphoreSlim logged)
@@ -26,6 +28,20 @@ internal sealed class MetricsHost : IAsyncDisposable
     public TestTimeProvider Time { get; }
 
     public FakeLogCollector Logs { get; }
+
+    /// <summary>Gets the host's configuration, to change values and <c>Reload()</c> it as a reloadable source would.</summary>
+    public IConfigurationRoot Configuration => (IConfigurationRoot)Host.Services.GetRequiredService<IConfiguration>();
+
+    /// <summary>Gets the hosted service itself, e.g. to see whether its execution has ended.</summary>
+    internal HerokuMetricsService Service => Host.Services.GetRequiredService<HerokuMetricsService>();
+
+    /// <summary>Gets every record logged so far under <paramref name="eventName"/>.</summary>
+    public IReadOnlyList<FakeLogRecord> Records(string eventName) =>
+        Logs.GetSnapshot().Where(r => r.Category == LibraryCategory && r.Id.Name == eventName).ToList();
+
+    /// <summary>Gets the records logged so far at <paramref name="level"/> by the library's category.</summary>
+    public IReadOnlyList<FakeLogRecord> LibraryRecords(LogLevel level) =>
+        Logs.GetSnapshot().Where(r => r.Category == LibraryCategory && r.Level == level).ToList();
 
     /// <summary>Builds (but does not start) a host.</summary>
     /// <param name="settings">Configuration keys, e.g. <c>HEROKU_METRICS_URL</c> or <c>HerokuMetrics:PostInterval</c>.</param>
@@ -58,7 +74,8 @@ internal sealed class MetricsHost : IAsyncDisposable
         var deadline = DateTime.UtcNow + (realTimeout ?? TimeSpan.FromSeconds(20));
         while (true)
         {
-            var matches = Logs.GetSnapshot().Where(r => r.Id.Name == eventName).ToList();
+            // The host logs its own "Started" too: only the library's category counts.
+            var matches = Records(eventName);
             if (matches.Count >= count)
             {
                 return matches[count - 1];

@@ -10,6 +10,8 @@ namespace HMetrics.Hosting.Tests.Helpers;
 internal sealed class TestTimeProvider : FakeTimeProvider
 {
     private readonly Channel<TimeSpan> _timers = Channel.CreateUnbounded<TimeSpan>();
+    private readonly Channel<TimeSpan> _changes = Channel.CreateUnbounded<TimeSpan>();
+    private int _created;
 
     public TestTimeProvider()
         : base(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero))
@@ -19,9 +21,29 @@ internal sealed class TestTimeProvider : FakeTimeProvider
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = base.CreateTimer(callback, state, dueTime, period);
+        _ = Interlocked.Increment(ref _created);
         _ = _timers.Writer.TryWrite(dueTime);
-        return timer;
+        return new ReportingTimer(timer, _changes.Writer);
     }
+
+    /// <summary>Waits (on a signal) until an existing timer is changed to a due time of <paramref name="dueTime"/>, e.g. a periodic timer's new period.</summary>
+    public async Task WaitForTimerChangeAsync(TimeSpan dueTime, TimeSpan? realTimeout = null)
+    {
+        using var cts = new CancellationTokenSource(realTimeout ?? TimeSpan.FromSeconds(20));
+        try
+        {
+            while (await _changes.Reader.ReadAsync(cts.Token) != dueTime)
+            {
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"No timer was changed to {dueTime}.");
+        }
+    }
+
+    /// <summary>Gets how many timers anything has created on this provider.</summary>
+    public int TimersCreated => Volatile.Read(ref _created);
 
     /// <summary>Waits (on a signal, never on the clock) until a timer with exactly <paramref name="dueTime"/> is created.</summary>
     public async Task WaitForTimerAsync(TimeSpan dueTime, TimeSpan? realTimeout = null)
@@ -63,5 +85,19 @@ internal sealed class TestTimeProvider : FakeTimeProvider
         {
             throw new TimeoutException("No matching timer was created.");
         }
+    }
+
+    private sealed class ReportingTimer(ITimer inner, ChannelWriter<TimeSpan> changes) : ITimer
+    {
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            var changed = inner.Change(dueTime, period);
+            _ = changes.TryWrite(dueTime);
+            return changed;
+        }
+
+        public void Dispose() => inner.Dispose();
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }

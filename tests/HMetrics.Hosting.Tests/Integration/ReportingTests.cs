@@ -1,4 +1,5 @@
 using HMetrics.Hosting.Tests.Helpers;
+using static HMetrics.Hosting.Tests.Helpers.Timeline;
 
 namespace HMetrics.Hosting.Tests.Integration;
 
@@ -28,5 +29,74 @@ public sealed class ReportingTests
         host.Time.Advance(TimeSpan.FromSeconds(20));
         _ = await server.NextAsync();
         await host.WaitForLogAsync("ReportDelivered", 2);
+    }
+
+    [Fact]
+    public async Task The_first_report_comes_one_interval_after_start_and_each_is_stamped_with_the_time_it_was_sent()
+    {
+        await using var server = await HerokuLikeServer.StartAsync();
+        await using var host = MetricsHost.Create(new Dictionary<string, string?>
+        {
+            ["HEROKU_METRICS_URL"] = server.Url(),
+            ["HerokuMetrics:PostInterval"] = "00:00:15",
+        });
+
+        await host.StartAsync();
+        await host.Time.WaitForTimerAsync(Seconds(15));
+        host.Time.Advance(Seconds(14.999));
+        host.Time.Advance(TimeSpan.FromMilliseconds(1));
+        var first = await server.NextAsync();
+        await host.WaitForLogAsync("ReportDelivered");
+
+        // The first report is the one stamped one interval after start: nothing went out a moment earlier.
+        Assert.Equal(1, server.RequestCount);
+        Assert.Equal(At(15), first.Header("Measurements-Time"));
+        Assert.Equal(first.Json().RootElement.GetProperty("counters").EnumerateObject().Count()
+            + first.Json().RootElement.GetProperty("gauges").EnumerateObject().Count(), int.Parse(first.Header("Measurements-Count")!, System.Globalization.CultureInfo.InvariantCulture));
+
+        for (var i = 2; i <= 4; i++)
+        {
+            host.Time.Advance(Seconds(15));
+            Assert.Equal(At(15 * i), (await server.NextAsync()).Header("Measurements-Time"));
+            await host.WaitForLogAsync("ReportDelivered", i);
+        }
+    }
+
+    [Fact]
+    public async Task A_slow_endpoint_holds_the_next_report_back_without_shifting_the_schedule()
+    {
+        await using var server = await HerokuLikeServer.StartAsync();
+        await using var host = MetricsHost.Create(new Dictionary<string, string?>
+        {
+            ["HEROKU_METRICS_URL"] = server.Url(),
+        });
+
+        await host.StartAsync();
+        await host.Time.WaitForTimerAsync(Seconds(20));
+        host.Time.Advance(Seconds(20));
+        _ = await server.NextAsync();
+        await host.WaitForLogAsync("ReportDelivered");
+
+        // The second report takes 9.5 s (within the 10 s timeout) to be answered.
+        var gate = server.HoldResponses();
+        host.Time.Advance(Seconds(20));
+        Assert.Equal(At(40), (await server.NextAsync()).Header("Measurements-Time"));
+        host.Time.Advance(Seconds(9.5));
+        Assert.Equal(2, server.RequestCount);
+        gate.SetResult();
+        await host.WaitForLogAsync("ReportDelivered", 2);
+        server.RespondWithStatus(System.Net.HttpStatusCode.OK);
+
+        // The cadence is counted from the run's start, not from the end of the slow report.
+        host.Time.Advance(Seconds(10.5));
+        Assert.Equal(At(60), (await server.NextAsync()).Header("Measurements-Time"));
+        await host.WaitForLogAsync("ReportDelivered", 3);
+        host.Time.Advance(Seconds(20));
+        Assert.Equal(At(80), (await server.NextAsync()).Header("Measurements-Time"));
+        await host.WaitForLogAsync("ReportDelivered", 4);
+
+        Assert.Equal(4, server.RequestCount);
+        Assert.Equal(1, server.MaxConcurrentRequests);
+        Assert.Empty(host.Records("ReportFailed"));
     }
 }

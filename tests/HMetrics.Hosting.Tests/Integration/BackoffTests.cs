@@ -1,0 +1,108 @@
+using System.Net;
+using HMetrics.Hosting.Tests.Helpers;
+using static HMetrics.Hosting.Tests.Helpers.Timeline;
+
+namespace HMetrics.Hosting.Tests.Integration;
+
+/// <summary>The backoff of SPEC §5.2 and §5.3 end to end, with jitter pinned to zero.</summary>
+public sealed class BackoffTests
+{
+    [Fact]
+    public async Task Delays_double_from_the_initial_backoff_up_to_the_cap_and_stay_there()
+    {
+        await using var server = await HerokuLikeServer.StartAsync();
+        await using var host = MetricsHost.Create(new Dictionary<string, string?>
+        {
+            ["HEROKU_METRICS_URL"] = server.Url(),
+            ["HerokuMetrics:BackoffJitter"] = "00:00:00",
+            ["HerokuMetrics:InitialBackoff"] = "00:00:01",
+            ["HerokuMetrics:MaxBackoff"] = "00:00:20",
+        });
+        server.RespondWithStatus(HttpStatusCode.InternalServerError);
+
+        await host.StartAsync();
+        await host.Time.WaitForTimerAsync(Seconds(20));
+        host.Time.Advance(Seconds(20));
+
+        double[] expected = [1, 2, 4, 8, 16, 20, 20, 20];
+        var now = 20d;
+        for (var attempt = 1; attempt <= expected.Length; attempt++)
+        {
+            Assert.Equal(At(now), (await server.NextAsync()).Header("Measurements-Time"));
+            var warning = await host.WaitForLogAsync("ReportFailed", attempt);
+            Assert.Equal(attempt.ToString(System.Globalization.CultureInfo.InvariantCulture), warning.GetStructuredStateValue("Attempt"));
+            var delay = Seconds(expected[attempt - 1]);
+            Assert.Equal(delay.ToString(), warning.GetStructuredStateValue("Delay"));
+
+            await host.Time.WaitForTimerAsync(delay);
+            host.Time.Advance(delay);
+            now += expected[attempt - 1];
+        }
+
+        // The library never gives up: the attempt after the last one is made too.
+        Assert.Equal(At(now), (await server.NextAsync()).Header("Measurements-Time"));
+        await host.WaitForLogAsync("ReportFailed", expected.Length + 1);
+    }
+
+    [Theory]
+    [InlineData(3, 1)] // the run lasted 60 s, the all-clear window: the backoff starts again at 1 s
+    [InlineData(2, 8)] // the run lasted 40 s, less than the window: the backoff keeps climbing
+    public async Task A_run_as_long_as_the_all_clear_window_resets_the_backoff_a_shorter_one_keeps_climbing(int failingTick, int nextDelaySeconds)
+    {
+        await using var server = await HerokuLikeServer.StartAsync();
+        await using var host = MetricsHost.Create(new Dictionary<string, string?>
+        {
+            ["HEROKU_METRICS_URL"] = server.Url(),
+            ["HerokuMetrics:BackoffJitter"] = "00:00:00",
+            ["HerokuMetrics:BackoffResetAfter"] = "00:01:00",
+        });
+        server.RespondWithStatus(HttpStatusCode.InternalServerError);
+
+        await host.StartAsync();
+        await host.Time.WaitForTimerAsync(Seconds(20));
+        host.Time.Advance(Seconds(20));
+
+        // Three failures: 1 s, 2 s, 4 s.
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            var delay = Seconds(Math.Pow(2, attempt - 1));
+            Assert.Equal(delay.ToString(), (await host.WaitForLogAsync("ReportFailed", attempt)).GetStructuredStateValue("Delay"));
+            if (attempt == 3)
+            {
+                server.RespondWithStatus(HttpStatusCode.OK);
+            }
+
+            await host.Time.WaitForTimerAsync(delay);
+            host.Time.Advance(delay);
+        }
+
+        // The restarted run delivers at once, then every 20 s until the endpoint fails again at the given tick.
+        await host.WaitForLogAsync("Recovered");
+        await host.Time.WaitForTimerAsync(Seconds(20));
+        for (var tick = 1; tick <= failingTick; tick++)
+        {
+            if (tick == failingTick)
+            {
+                server.RespondWithStatus(HttpStatusCode.InternalServerError);
+            }
+
+            host.Time.Advance(Seconds(20));
+            if (tick < failingTick)
+            {
+                await host.WaitForLogAsync("ReportDelivered", tick + 1);
+            }
+        }
+
+        // The attempt count restarts with each outage; the backoff step does not, unless the run earned the all-clear.
+        var warning = await host.WaitForLogAsync("ReportFailed", 4);
+        Assert.Equal("1", warning.GetStructuredStateValue("Attempt"));
+        Assert.Equal(Seconds(nextDelaySeconds).ToString(), warning.GetStructuredStateValue("Delay"));
+
+        // The delay is really the one waited: the retry goes out when it ends.
+        server.DropPending();
+        server.RespondWithStatus(HttpStatusCode.OK);
+        await host.Time.WaitForTimerAsync(Seconds(nextDelaySeconds));
+        host.Time.Advance(Seconds(nextDelaySeconds));
+        Assert.Equal(At(27 + (20 * failingTick) + nextDelaySeconds), (await server.NextAsync()).Header("Measurements-Time"));
+    }
+}

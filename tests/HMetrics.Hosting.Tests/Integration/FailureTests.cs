@@ -1,0 +1,185 @@
+using System.Globalization;
+using System.Net;
+using HMetrics.Hosting.Tests.Helpers;
+using Microsoft.Extensions.Logging;
+using static HMetrics.Hosting.Tests.Helpers.Timeline;
+
+namespace HMetrics.Hosting.Tests.Integration;
+
+/// <summary>
+/// Every way the endpoint can fail one report (SPEC §5.1, §5.4, §5.5, §5.7): the host keeps running, one Warning names
+/// the failure, the attempt and the delay, the restarted run reports at once after the delay, then keeps the interval.
+/// </summary>
+public sealed class FailureTests
+{
+    public static TheoryData<string> Failures =>
+    [
+        "400", "429 Retry-After 7", "500", "503 Retry-After 3", "503 Retry-After date +30s", "307", "hang", "drop",
+    ];
+
+    [Theory]
+    [MemberData(nameof(Failures))]
+    public async Task A_failed_report_is_logged_once_retried_after_the_delay_and_the_interval_resumes(string failure)
+    {
+        await using var server = await HerokuLikeServer.StartAsync();
+        await using var elsewhere = await HerokuLikeServer.StartAsync();
+        await using var host = MetricsHost.Create(new Dictionary<string, string?>
+        {
+            ["HEROKU_METRICS_URL"] = server.Url(),
+            ["HerokuMetrics:BackoffJitter"] = "00:00:00",
+        });
+
+        await host.StartAsync();
+        await host.Time.WaitForTimerAsync(Seconds(20));
+        host.Time.Advance(Seconds(20));
+        Assert.Equal(At(20), (await server.NextAsync()).Header("Measurements-Time"));
+        await host.WaitForLogAsync("ReportDelivered");
+
+        var (expectedDelay, reasonPart) = Arrange(failure, server, elsewhere, host.Time);
+        host.Time.Advance(Seconds(20));
+        Assert.Equal(At(40), (await server.NextAsync()).Header("Measurements-Time"));
+        var failedAt = 40d;
+        if (failure == "hang")
+        {
+            // Nothing but the effective timeout (10 s by default) ends a request the endpoint never answers.
+            host.Time.Advance(Seconds(10));
+            failedAt = 50;
+        }
+
+        var warning = await host.WaitForLogAsync("ReportFailed");
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Equal("1", warning.GetStructuredStateValue("Attempt"));
+        Assert.Equal(expectedDelay.ToString(), warning.GetStructuredStateValue("Delay"));
+        Assert.Contains(reasonPart, warning.GetStructuredStateValue("Reason"), StringComparison.Ordinal);
+        Assert.Contains("Attempt 1; next try in " + expectedDelay, warning.Message, StringComparison.Ordinal);
+
+        // A dropped connection may be re-sent once by the client itself; only what comes after the delay counts here.
+        server.DropPending();
+        server.RespondWithStatus(HttpStatusCode.OK);
+        await host.Time.WaitForTimerAsync(expectedDelay);
+        host.Time.Advance(expectedDelay);
+
+        var restartedAt = failedAt + expectedDelay.TotalSeconds;
+        Assert.Equal(At(restartedAt), (await server.NextAsync()).Header("Measurements-Time"));
+        var recovered = await host.WaitForLogAsync("Recovered");
+        Assert.Equal(LogLevel.Information, recovered.Level);
+        Assert.Equal("1", recovered.GetStructuredStateValue("Attempts"));
+        Assert.Equal(expectedDelay.ToString(), recovered.GetStructuredStateValue("Interruption"));
+
+        await host.Time.WaitForTimerAsync(Seconds(20));
+        host.Time.Advance(Seconds(20));
+        Assert.Equal(At(restartedAt + 20), (await server.NextAsync()).Header("Measurements-Time"));
+        await host.WaitForLogAsync("ReportDelivered", 3);
+
+        Assert.Single(host.LibraryRecords(LogLevel.Warning));
+        Assert.Empty(host.LibraryRecords(LogLevel.Error));
+        Assert.False(host.Service.ExecuteTask!.IsCompleted);
+        Assert.Equal(0, elsewhere.RequestCount);
+
+        // A request the client gave up on can linger on the server until it notices the closed connection.
+        if (failure != "hang")
+        {
+            Assert.Equal(1, server.MaxConcurrentRequests);
+        }
+    }
+
+    [Fact]
+    public async Task A_redirect_is_not_followed_and_the_warning_names_status_307()
+    {
+        await using var server = await HerokuLikeServer.StartAsync();
+        await using var target = await HerokuLikeServer.StartAsync();
+        await using var host = MetricsHost.Create(new Dictionary<string, string?>
+        {
+            ["HEROKU_METRICS_URL"] = server.Url(),
+            ["HerokuMetrics:BackoffJitter"] = "00:00:00",
+        });
+        server.RespondWithRedirect(target.Url("/collect"));
+
+        await host.StartAsync();
+        await host.Time.WaitForTimerAsync(Seconds(20));
+        host.Time.Advance(Seconds(20));
+        var warning = await host.WaitForLogAsync("ReportFailed");
+
+        Assert.Contains("status 307", warning.Message, StringComparison.Ordinal);
+        Assert.Equal(1, server.RequestCount);
+        Assert.Equal(0, target.RequestCount);
+    }
+
+    [Fact]
+    public async Task A_hung_request_ends_at_the_clamped_timeout_which_is_logged_once()
+    {
+        await using var server = await HerokuLikeServer.StartAsync();
+        await using var host = MetricsHost.Create(new Dictionary<string, string?>
+        {
+            ["HEROKU_METRICS_URL"] = server.Url(),
+            ["HerokuMetrics:PostInterval"] = "00:00:04",
+            ["HerokuMetrics:HttpTimeout"] = "00:00:10",
+            ["HerokuMetrics:BackoffJitter"] = "00:00:00",
+        });
+
+        await host.StartAsync();
+        var clamp = await host.WaitForLogAsync("HttpTimeoutClamped");
+        Assert.Equal(LogLevel.Warning, clamp.Level);
+        Assert.Equal("00:00:03", clamp.GetStructuredStateValue("EffectiveTimeout"));
+
+        await host.Time.WaitForTimerAsync(Seconds(4));
+        for (var i = 1; i <= 3; i++)
+        {
+            host.Time.Advance(Seconds(4));
+            _ = await server.NextAsync();
+            await host.WaitForLogAsync("ReportDelivered", i);
+        }
+
+        server.RespondByHanging();
+        host.Time.Advance(Seconds(4));
+        Assert.Equal(At(16), (await server.NextAsync()).Header("Measurements-Time"));
+        host.Time.Advance(Seconds(3));
+        var failed = await host.WaitForLogAsync("ReportFailed");
+        Assert.Contains("no response within 00:00:03", failed.Message, StringComparison.Ordinal);
+
+        // The failure happened at 16 s + 3 s: the restarted run reports one backoff (1 s) later.
+        server.RespondWithStatus(HttpStatusCode.OK);
+        await host.Time.WaitForTimerAsync(Seconds(1));
+        host.Time.Advance(Seconds(1));
+        Assert.Equal(At(20), (await server.NextAsync()).Header("Measurements-Time"));
+        await host.WaitForLogAsync("Recovered");
+
+        Assert.Single(host.Records("HttpTimeoutClamped"));
+    }
+
+    private static (TimeSpan Delay, string ReasonPart) Arrange(string failure, HerokuLikeServer server, HerokuLikeServer elsewhere, TestTimeProvider time)
+    {
+        switch (failure)
+        {
+            case "400":
+                server.RespondWithStatus(HttpStatusCode.BadRequest);
+                return (Seconds(1), "status 400 (BadRequest)");
+            case "429 Retry-After 7":
+                server.RespondWithStatus(HttpStatusCode.TooManyRequests, "7");
+                return (Seconds(7), "status 429 (TooManyRequests)");
+            case "500":
+                server.RespondWithStatus(HttpStatusCode.InternalServerError);
+                return (Seconds(1), "status 500 (InternalServerError)");
+            case "503 Retry-After 3":
+                server.RespondWithStatus(HttpStatusCode.ServiceUnavailable, "3");
+                return (Seconds(3), "status 503 (ServiceUnavailable)");
+            case "503 Retry-After date +30s":
+                // The report goes out 20 s from now; the date is 30 s after that.
+                server.RespondWithStatus(
+                    HttpStatusCode.ServiceUnavailable,
+                    time.GetUtcNow().AddSeconds(50).ToString("R", CultureInfo.InvariantCulture));
+                return (Seconds(30), "status 503 (ServiceUnavailable)");
+            case "307":
+                server.RespondWithRedirect(elsewhere.Url("/metrics/stolen"));
+                return (Seconds(1), "status 307");
+            case "hang":
+                server.RespondByHanging();
+                return (Seconds(1), "no response within 00:00:10");
+            case "drop":
+                server.RespondByDroppingTheConnection();
+                return (Seconds(1), "HttpRequestException");
+            default:
+                throw new ArgumentOutOfRangeException(nameof(failure), failure, null);
+        }
+    }
+}

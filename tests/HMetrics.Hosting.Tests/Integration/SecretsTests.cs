@@ -1,0 +1,210 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using HMetrics.Hosting.Tests.Helpers;
+using Microsoft.Extensions.DependencyInjection;
+using static HMetrics.Hosting.Tests.Helpers.Timeline;
+
+namespace HMetrics.Hosting.Tests.Integration;
+
+/// <summary>
+/// The endpoint URL is a secret (SPEC §5.6, §7.2, §7.3, §8.1): a host logging at Trace is driven through every outcome
+/// and no captured record may contain any secret part of it.
+/// </summary>
+public sealed class SecretsTests
+{
+    private const string User = "metrics-user";
+    private const string Password = "Pa55w0rd-Zx9q";
+    private const string Uuid = "6f1c2d3e-8a7b-4c5d-9e0f-a1b2c3d4e5f6";
+    private const string Token = "tok-7f3a9c";
+    private const string ApiKey = "key-b81e44";
+    private const string Signature = "sig-0c9d2e";
+
+    private static readonly string _basic = Convert.ToBase64String(Encoding.UTF8.GetBytes(User + ":" + Password));
+
+    private static readonly string[] _secrets = [Password, Uuid, Token, ApiKey, Signature, _basic];
+
+    [Fact]
+    public async Task User_info_is_sent_as_basic_authentication_and_never_in_the_url()
+    {
+        await using var server = await HerokuLikeServer.StartAsync();
+        await using var host = MetricsHost.Create(new Dictionary<string, string?>
+        {
+            ["HEROKU_METRICS_URL"] = SecretUrl(server.BaseAddress),
+        });
+
+        await host.StartAsync();
+        await host.Time.WaitForTimerAsync(Seconds(20));
+        host.Time.Advance(Seconds(20));
+        var report = await server.NextAsync();
+
+        Assert.Equal("Basic " + _basic, report.Header("Authorization"));
+        Assert.Equal($"/metrics/{Uuid}?token={Token}&api_key={ApiKey}&X-Amz-Signature={Signature}&plain=visible", report.PathAndQuery);
+        Assert.DoesNotContain("@", report.Header("Host"), StringComparison.Ordinal);
+        Assert.DoesNotContain(User, report.PathAndQuery + report.Header("Host"), StringComparison.Ordinal);
+        await host.WaitForLogAsync("ReportDelivered");
+    }
+
+    [Fact]
+    public async Task No_log_record_at_trace_level_contains_a_secret_through_success_errors_redirects_timeouts_and_drops()
+    {
+        await using var server = await HerokuLikeServer.StartAsync();
+        await using var host = MetricsHost.Create(new Dictionary<string, string?>
+        {
+            ["HEROKU_METRICS_URL"] = SecretUrl(server.BaseAddress),
+            ["HerokuMetrics:BackoffJitter"] = "00:00:00",
+        });
+
+        await host.StartAsync();
+        await host.Time.WaitForTimerAsync(Seconds(20));
+        host.Time.Advance(Seconds(20));
+        await host.WaitForLogAsync("ReportDelivered");
+
+        // Each failure is followed by a recovery (backoff 1 s each time, the attempt count restarts).
+        Action[] failures =
+        [
+            () => server.RespondWithStatus(HttpStatusCode.InternalServerError),
+            () => server.RespondWithRedirect(SecretUrl(server.BaseAddress) + "&next=1"),
+            server.RespondByHanging,
+            server.RespondByDroppingTheConnection,
+        ];
+        var backoff = Seconds(1);
+        for (var i = 0; i < failures.Length; i++)
+        {
+            failures[i]();
+            server.DropPending();
+            host.Time.Advance(Seconds(20));
+            if (i == 2)
+            {
+                _ = await server.NextAsync();
+                host.Time.Advance(Seconds(10));
+            }
+
+            await host.WaitForLogAsync("ReportFailed", i + 1);
+            server.RespondWithStatus(HttpStatusCode.OK);
+            await host.Time.WaitForTimerAsync(backoff);
+            host.Time.Advance(backoff);
+            await host.WaitForLogAsync("Recovered", i + 1);
+            await host.Time.WaitForTimerAsync(Seconds(20));
+            backoff += backoff;
+        }
+
+        await host.Host.StopAsync();
+        await host.WaitForLogAsync("Flushed");
+
+        AssertNoSecretLogged(host);
+        var reasons = host.Records("ReportFailed").Select(r => r.GetStructuredStateValue("Reason")).ToList();
+        Assert.Contains(reasons, r => r!.Contains("status 500", StringComparison.Ordinal));
+        Assert.Contains(reasons, r => r!.Contains("status 307", StringComparison.Ordinal));
+        Assert.Contains(reasons, r => r!.Contains("no response within", StringComparison.Ordinal));
+        Assert.Contains(reasons, r => r!.Contains("HttpRequestException", StringComparison.Ordinal));
+        Assert.Contains("redacted-uuid-form", host.Records("Started")[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task No_log_record_contains_a_secret_when_the_connection_is_refused()
+    {
+        int closedPort;
+        using (var listener = new TcpListener(IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        await using var host = MetricsHost.Create(new Dictionary<string, string?>
+        {
+            ["HEROKU_METRICS_URL"] = SecretUrl(new Uri($"http://127.0.0.1:{closedPort}/")),
+            ["HerokuMetrics:BackoffJitter"] = "00:00:00",
+            ["HerokuMetrics:FlushOnShutdown"] = "false",
+        });
+
+        await host.StartAsync();
+        await host.Time.WaitForTimerAsync(Seconds(20));
+        host.Time.Advance(Seconds(20));
+        var failed = await host.WaitForLogAsync("ReportFailed");
+        await host.Time.WaitForTimerAsync(Seconds(1));
+        host.Time.Advance(Seconds(1));
+        await host.WaitForLogAsync("ReportFailed", 2);
+
+        Assert.Contains("HttpRequestException", failed.Message, StringComparison.Ordinal);
+        AssertNoSecretLogged(host);
+    }
+
+    [Fact]
+    public async Task A_throwing_handler_of_the_user_is_logged_redacted_and_the_host_keeps_reporting()
+    {
+        await using var server = await HerokuLikeServer.StartAsync();
+        var audit = new AuditSwitch();
+        await using var host = MetricsHost.Create(
+            new Dictionary<string, string?>
+            {
+                ["HEROKU_METRICS_URL"] = SecretUrl(server.BaseAddress),
+                ["HerokuMetrics:BackoffJitter"] = "00:00:00",
+            },
+            services => services.AddHerokuMetrics().AddHttpMessageHandler(() => new AuditHandler(audit)));
+
+        audit.Throw = true;
+        await host.StartAsync();
+        await host.Time.WaitForTimerAsync(Seconds(20));
+        host.Time.Advance(Seconds(20));
+        var first = await host.WaitForLogAsync("ReportFailed");
+        await host.Time.WaitForTimerAsync(Seconds(1));
+        host.Time.Advance(Seconds(1));
+        await host.WaitForLogAsync("ReportFailed", 2);
+
+        audit.Throw = false;
+        await host.Time.WaitForTimerAsync(Seconds(2));
+        host.Time.Advance(Seconds(2));
+        _ = await server.NextAsync();
+        await host.WaitForLogAsync("Recovered");
+
+        Assert.Contains("InvalidOperationException", first.Message, StringComparison.Ordinal);
+        Assert.Contains("audit failed", first.Message, StringComparison.Ordinal);
+        Assert.Empty(host.Records("UnexpectedError"));
+        Assert.False(host.Service.ExecuteTask!.IsCompleted);
+        AssertNoSecretLogged(host);
+    }
+
+    private static string SecretUrl(Uri baseAddress) =>
+        $"http://{User}:{Password}@{baseAddress.Host}:{baseAddress.Port}/metrics/{Uuid}" +
+        $"?token={Token}&api_key={ApiKey}&X-Amz-Signature={Signature}&plain=visible";
+
+    private static void AssertNoSecretLogged(MetricsHost host)
+    {
+        var records = host.Logs.GetSnapshot();
+        Assert.NotEmpty(records);
+        foreach (var record in records)
+        {
+            var texts = new List<string?> { record.Message, record.Exception?.ToString() };
+            foreach (var (key, value) in record.StructuredState ?? [])
+            {
+                texts.Add(key);
+                texts.Add(value);
+            }
+
+            foreach (var text in texts.Where(t => t is not null))
+            {
+                foreach (var secret in _secrets)
+                {
+                    Assert.False(
+                        text!.Contains(secret, StringComparison.OrdinalIgnoreCase),
+                        $"{record.Level} {record.Category}/{record.Id.Name} logged secret '{secret}': {text}");
+                }
+            }
+        }
+    }
+
+    private sealed class AuditSwitch
+    {
+        public volatile bool Throw;
+    }
+
+    /// <summary>A user's handler whose exception quotes the request as carelessly as possible.</summary>
+    private sealed class AuditHandler(AuditSwitch audit) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            audit.Throw
+                ? throw new InvalidOperationException($"audit failed for {request.RequestUri} ({request.Headers.Authorization})")
+                : base.SendAsync(request, cancellationToken);
+    }
+}

@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Net;
+using HMetrics.Hosting.Tests.Helpers;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using static HMetrics.Hosting.Tests.Helpers.Timeline;
+
+namespace HMetrics.Hosting.Tests.Integration;
+
+/// <summary>Stopping the host (SPEC §8.2): waits end at once, the last report is flushed, and stop is bounded.</summary>
+public sealed class ShutdownTests
+{
+    private static readonly TimeSpan _safety = TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public async Task The_flush_delivers_the_counts_since_the_last_report_stamped_with_the_stop_time()
+    {
+        await using var server = await HerokuLikeServer.StartAsync();
+        await using var host = MetricsHost.Create(new Dictionary<string, string?>
+        {
+            ["HEROKU_METRICS_URL"] = server.Url(),
+        });
+
+        await host.StartAsync();
+        await host.Time.WaitForTimerAsync(Seconds(20));
+        host.Time.Advance(Seconds(20));
+        _ = await server.NextAsync();
+        await host.WaitForLogAsync("ReportDelivered");
+
+        GC.Collect();
+        GC.Collect();
+        GC.Collect();
+        host.Time.Advance(Seconds(7));
+        await host.Host.StopAsync().WaitAsync(_safety);
+
+        var flushed = await server.NextAsync();
+        Assert.Equal(At(27), flushed.Header("Measurements-Time"));
+        Assert.True(flushed.Counter("go.gc.collections") >= 3, $"the flush carried {flushed.Counter("go.gc.collections")} GCs, fewer than the 3 forced");
+        Assert.Single(host.Records("Flushed"));
+        Assert.Equal(2, server.RequestCount);
+        await host.Host.StopAsync().WaitAsync(_safety);
+        Assert.Equal(2, server.RequestCount);
+    }
+
+    [Fact]
+    public async Task Without_FlushOnShutdown_stopping_sends_nothing()
+    {
+        await using var server = await HerokuLikeServer.StartAsync();
+        await using var host = MetricsHost.Create(new Dictionary<string, string?>
+        {
+            ["HEROKU_METRICS_URL"] = server.Url(),
+            ["HerokuMetrics:FlushOnShutdown"] = "false",
+        });
+
+        await host.StartAsync();
+        await host.Time.WaitForTimerAsync(Seconds(20));
+        host.Time.Advance(Seconds(20));
+        _ = await server.NextAsync();
+        await host.WaitForLogAsync("ReportDelivered");
+
+        host.Time.Advance(Seconds(7));
+        await host.Host.StopAsync().WaitAsync(_safety);
+
+        Assert.Equal(1, server.RequestCount);
+        Assert.Empty(host.Records("Flushed"));
+        Assert.Empty(host.Records("FlushFailed"));
+    }
+
+    [Fact]
+    public async Task Stopping_against_a_hung_endpoint_ends_when_the_flush_times_out()
+    {
+        await using var server = await HerokuLikeServer.StartAsync();
+        await using var host = MetricsHost.Create(new Dictionary<string, string?>
+        {
+            ["HEROKU_METRICS_URL"] = server.Url(),
+        });
+
+        await host.StartAsync();
+        await host.Time.WaitForTimerAsync(Seconds(20));
+        server.RespondByHanging();
+        host.Time.Advance(Seconds(20));
+        _ = await server.NextAsync();
+
+        // Stop cancels the hung report at once; the flush then hangs too, until its own 10 s timeout.
+        var stop = host.Host.StopAsync();
+        var flush = await server.NextAsync();
+        Assert.Equal(At(20), flush.Header("Measurements-Time"));
+        Assert.False(stop.IsCompleted);
+
+        host.Time.Advance(Seconds(10));
+        await stop.WaitAsync(_safety);
+
+        var failed = Assert.Single(host.Records("FlushFailed"));
+        Assert.Contains("no response within 00:00:10", failed.Message, StringComparison.Ordinal);
+        Assert.True(host.Service.ExecuteTask!.IsCompleted);
+        Assert.Empty(host.Records("UnexpectedError"));
+        server.RespondWithStatus(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Stopping_against_a_hung_endpoint_ends_at_the_hosts_shutdown_timeout()
+    {
+        await using var server = await HerokuLikeServer.StartAsync();
+        await using var host = MetricsHost.Create(
+            new Dictionary<string, string?>
+            {
+                ["HEROKU_METRICS_URL"] = server.Url(),
+            },
+            services => services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(300)));
+
+        await host.StartAsync();
+        await host.Time.WaitForTimerAsync(Seconds(20));
+        server.RespondByHanging();
+        host.Time.Advance(Seconds(20));
+        _ = await server.NextAsync();
+
+        // Fake time stands still, so only the host's (real) shutdown timeout can end the flush.
+        var clock = Stopwatch.StartNew();
+        await host.Host.StopAsync().WaitAsync(_safety);
+        clock.Stop();
+
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(10));
+        var failed = Assert.Single(host.Records("FlushFailed"));
+        Assert.Contains("shutdown timeout", failed.Message, StringComparison.Ordinal);
+        Assert.Equal(2, server.RequestCount);
+        server.RespondWithStatus(HttpStatusCode.OK);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Stopping_during_a_backoff_wait_returns_at_once(bool flushOnShutdown)
+    {
+        await using var server = await HerokuLikeServer.StartAsync();
+        await using var host = MetricsHost.Create(new Dictionary<string, string?>
+        {
+            ["HEROKU_METRICS_URL"] = server.Url(),
+            ["HerokuMetrics:InitialBackoff"] = "00:10:00",
+            ["HerokuMetrics:MaxBackoff"] = "00:10:00",
+            ["HerokuMetrics:BackoffJitter"] = "00:00:00",
+            ["HerokuMetrics:FlushOnShutdown"] = flushOnShutdown ? "true" : "false",
+        });
+        server.RespondWithStatus(HttpStatusCode.InternalServerError);
+
+        await host.StartAsync();
+        await host.Time.WaitForTimerAsync(Seconds(20));
+        host.Time.Advance(Seconds(20));
+        await host.WaitForLogAsync("ReportFailed");
+        await host.Time.WaitForTimerAsync(TimeSpan.FromMinutes(10));
+        server.RespondWithStatus(HttpStatusCode.OK);
+
+        // The host would give up on the service only after its 30 s shutdown timeout; the wait must end well before.
+        await host.Host.StopAsync().WaitAsync(_safety);
+
+        Assert.True(host.Service.ExecuteTask!.IsCompleted);
+        Assert.Empty(host.Records("UnexpectedError"));
+        if (flushOnShutdown)
+        {
+            // The counts the failed report could not deliver go out with the flush.
+            Assert.Single(host.Records("Flushed"));
+            Assert.Equal(2, server.RequestCount);
+        }
+        else
+        {
+            Assert.Equal(1, server.RequestCount);
+        }
+    }
+}
