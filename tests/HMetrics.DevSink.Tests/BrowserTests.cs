@@ -53,6 +53,7 @@ public sealed class BrowserTests
     {
         await using var app = new SampleApp();
         using var client = app.Start();
+        _ = await app.WaitForChartsUrlAsync();
         var interval = TimeSpan.FromSeconds(5);
         await app.Time.WaitForTimerAsync(interval);
         for (var i = 1; i <= 4; i++)

@@ -42,20 +42,33 @@ internal sealed class SampleApp : WebApplicationFactory<global::Program>
     public Uri BaseAddress => ClientOptions.BaseAddress;
 
     /// <summary>Waits (on a signal) until a record with the given event name has been logged <paramref name="count"/> times.</summary>
-    public async Task WaitForLogAsync(string eventName, int count = 1)
+    public Task WaitForLogAsync(string eventName, int count = 1) =>
+        WaitForAsync(r => r.Id.Name == eventName, $"'{eventName}'", count);
+
+    /// <summary>
+    /// Waits (on a signal) for the console line with the charts URL. It is logged from an ApplicationStarted callback
+    /// that runs after the one reloading the reporter's endpoint, so the reporter then posts to the bound address.
+    /// </summary>
+    public async Task<Uri> WaitForChartsUrlAsync()
+    {
+        var record = await WaitForAsync(static r => r.Message.Contains("Charts: ", StringComparison.Ordinal), "the charts URL", 1);
+        return new Uri(record.Message[(record.Message.IndexOf("Charts: ", StringComparison.Ordinal) + 8)..].Trim());
+    }
+
+    private async Task<FakeLogRecord> WaitForAsync(Func<FakeLogRecord, bool> predicate, string what, int count)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
         {
-            var matches = Logs.GetSnapshot().Count(r => r.Id.Name == eventName);
-            if (matches >= count)
+            var matches = Logs.GetSnapshot().Where(predicate).ToList();
+            if (matches.Count >= count)
             {
-                return;
+                return matches[count - 1];
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"'{eventName}' was logged {matches} times, not {count}. Logs:\n" +
+                throw new TimeoutException($"{what} was logged {matches.Count} times, not {count}. Logs:\n" +
                     string.Join('\n', Logs.GetSnapshot().Select(r => $"{r.Level} {r.Category} {r.Id.Name}: {r.Message}")));
             }
 
