@@ -1,0 +1,140 @@
+using System.Net;
+using System.Text.Json;
+using HMetrics.DevSink.Tests.Helpers;
+using HMetrics.Hosting.Tests.Helpers;
+using HMetrics.Sample.WebApp;
+
+namespace HMetrics.DevSink.Tests;
+
+/// <summary>The web app sample's embedded default, run through its real Program and appsettings files.</summary>
+public sealed class WebAppSelfReportingTests
+{
+    // appsettings.Development.json: a report every 5 s.
+    private static readonly TimeSpan DevelopmentInterval = TimeSpan.FromSeconds(5);
+
+    [Fact]
+    public async Task In_development_without_an_endpoint_the_app_reports_to_its_own_sink_and_the_reports_reach_the_chart_data()
+    {
+        await using var app = new SampleApp();
+        using var client = app.Start();
+        _ = await app.WaitForChartsUrlAsync();
+        var started = app.Time.GetUtcNow();
+
+        await app.Time.WaitForTimerAsync(DevelopmentInterval);
+        for (var i = 1; i <= 3; i++)
+        {
+            app.Time.Advance(DevelopmentInterval);
+            await app.WaitForLogAsync("ReportDelivered", i);
+        }
+
+        using var data = JsonDocument.Parse(await client.GetStringAsync("/_hmetrics/api/data"));
+        var root = data.RootElement;
+        Assert.Equal("/" + SelfReporting.DynoId, root.GetProperty("dyno").GetString());
+        var reports = root.GetProperty("reports").EnumerateArray().ToList();
+        Assert.Equal(3, reports.Count);
+        Assert.Equal(
+            [started + DevelopmentInterval, started + (2 * DevelopmentInterval), started + (3 * DevelopmentInterval)],
+            reports.Select(static r => r.GetProperty("measuredAt").GetDateTimeOffset()));
+
+        // appsettings.Development.json asks for both schemas, so the dotnet.* charts have data too.
+        foreach (var report in reports)
+        {
+            Assert.True(report.GetProperty("counters").TryGetProperty("go.gc.collections", out _));
+            Assert.True(report.GetProperty("counters").TryGetProperty("dotnet.gc.collections.gen0", out _));
+            Assert.True(report.GetProperty("gauges").TryGetProperty("go.memory.heap.bytes", out _));
+            Assert.True(report.GetProperty("gauges").TryGetProperty("dotnet.thread_pool.thread.count", out _));
+        }
+
+        var totalCollections = reports.Sum(static r => r.GetProperty("counters").GetProperty("go.gc.collections").GetDouble());
+        Assert.InRange(totalCollections, 0, GC.CollectionCount(0));
+    }
+
+    [Fact]
+    public async Task The_console_says_where_the_charts_are_and_the_page_is_served_there()
+    {
+        await using var app = new SampleApp();
+        using var client = app.Start();
+
+        var chartsUrl = await app.WaitForChartsUrlAsync();
+
+        Assert.Equal(new Uri(app.BaseAddress, "/_hmetrics/"), chartsUrl);
+        var page = await client.GetStringAsync(chartsUrl);
+        Assert.Contains("<base href=\"/_hmetrics/\">", page, StringComparison.Ordinal);
+        Assert.Contains("assets/charts.js", page, StringComparison.Ordinal);
+        Assert.Contains("Goroutines", await client.GetStringAsync("/_hmetrics/assets/charts.js"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_HEROKU_METRICS_URL_set_the_app_reports_there_and_mounts_no_sink()
+    {
+        await using var heroku = await HerokuLikeServer.StartAsync();
+        await using var app = new SampleApp(settings: new Dictionary<string, string?> { ["HEROKU_METRICS_URL"] = heroku.Url() });
+        using var client = app.Start();
+
+        await app.Time.WaitForTimerAsync(DevelopmentInterval);
+        app.Time.Advance(DevelopmentInterval);
+        var report = await heroku.NextAsync();
+
+        Assert.Equal("/metrics/0b9c1f2e-4a5d-4c3b-9e8f-7a6b5c4d3e2f", report.PathAndQuery);
+        using var page = await client.GetAsync("/_hmetrics/");
+        Assert.Equal(HttpStatusCode.NotFound, page.StatusCode);
+        using var ingest = await client.PostAsync("/_hmetrics/metrics/x", new StringContent("{}"));
+        Assert.Equal(HttpStatusCode.NotFound, ingest.StatusCode);
+    }
+
+    [Fact]
+    public async Task With_HerokuMetrics_Endpoint_configured_no_sink_is_mounted()
+    {
+        await using var heroku = await HerokuLikeServer.StartAsync();
+        await using var app = new SampleApp(settings: new Dictionary<string, string?> { ["HerokuMetrics:Endpoint"] = heroku.Url("/custom/path") });
+        using var client = app.Start();
+
+        await app.Time.WaitForTimerAsync(DevelopmentInterval);
+        app.Time.Advance(DevelopmentInterval);
+
+        Assert.Equal("/custom/path", (await heroku.NextAsync()).PathAndQuery);
+        using var page = await client.GetAsync("/_hmetrics/");
+        Assert.Equal(HttpStatusCode.NotFound, page.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("Production")]
+    [InlineData("Staging")]
+    public async Task Outside_development_the_sink_is_never_mounted_and_the_reporter_stays_idle(string environment)
+    {
+        await using var app = new SampleApp(environment);
+        using var client = app.Start();
+
+        await app.WaitForLogAsync("EndpointNotFound");
+        using var page = await client.GetAsync("/_hmetrics/");
+        Assert.Equal(HttpStatusCode.NotFound, page.StatusCode);
+        using var data = await client.GetAsync("/_hmetrics/api/data");
+        Assert.Equal(HttpStatusCode.NotFound, data.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_endpoints_allocate_and_contend()
+    {
+        await using var app = new SampleApp("Production");
+        using var client = app.Start();
+
+        using var allocated = JsonDocument.Parse(await client.GetStringAsync("/allocate?mb=256"));
+        using var contended = JsonDocument.Parse(await client.GetStringAsync("/contend?workers=4&iterations=50"));
+
+        Assert.Equal(256, allocated.RootElement.GetProperty("allocatedMegabytes").GetInt32());
+        Assert.True(allocated.RootElement.GetProperty("gen0Collections").GetInt32() > 0, "256 MB of small arrays must trigger a gen-0 collection");
+        Assert.True(contended.RootElement.GetProperty("lockContentions").GetInt64() >= 0);
+    }
+
+    [Theory]
+    [InlineData(new[] { "http://127.0.0.1:5080" }, "http://127.0.0.1:5080")]
+    [InlineData(new[] { "https://localhost:5001", "http://localhost:5000" }, "http://localhost:5000")]
+    [InlineData(new[] { "http://+:8080" }, "http://127.0.0.1:8080")]
+    [InlineData(new[] { "http://0.0.0.0:80/" }, "http://127.0.0.1:80")]
+    [InlineData(new[] { "http://[::]:5080" }, "http://127.0.0.1:5080")]
+    [InlineData(new[] { "http://[::1]:5080" }, "http://[::1]:5080")]
+    [InlineData(new[] { "https://localhost:5001;http://*:5000" }, "http://127.0.0.1:5000")]
+    [InlineData(new string[0], "http://localhost:5000")]
+    public void The_origin_is_a_connectable_http_address(string[] addresses, string expected) =>
+        Assert.Equal(expected, SelfReporting.OriginOf(addresses));
+}
