@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 // Configured the way it runs on a dyno: environment variables only, e.g.
 //   HEROKU_METRICS_URL=http://127.0.0.1:5080/metrics/0b9c1f2e-4a5d-4c3b-9e8f-7a6b5c4d3e2f
 //   HerokuMetrics__PostInterval=00:00:01
-//   Logging__LogLevel__HMetrics.Hosting=Debug
+//   Logging__LogLevel__HMetrics.Hosting=Debug   (set with env: bash names cannot hold a dot)
 var builder = Host.CreateApplicationBuilder(args);
 builder.Services.AddHerokuMetrics();
 builder.Services.AddHostedService<AllocatingWork>();
