@@ -16,11 +16,40 @@ internal sealed class TestTimeProvider : FakeTimeProvider
     {
     }
 
+    private int _liveTimers;
+
+    /// <summary>Gets the number of timers created and not yet disposed: a leak shows as a count that keeps growing.</summary>
+    public int LiveTimers => Volatile.Read(ref _liveTimers);
+
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
-        var timer = base.CreateTimer(callback, state, dueTime, period);
+        var timer = new CountedTimer(base.CreateTimer(callback, state, dueTime, period), this);
+        _ = Interlocked.Increment(ref _liveTimers);
         _ = _timers.Writer.TryWrite(dueTime);
         return timer;
+    }
+
+    private sealed class CountedTimer(ITimer inner, TestTimeProvider owner) : ITimer
+    {
+        private int _disposed;
+
+        public bool Change(TimeSpan dueTime, TimeSpan period) => inner.Change(dueTime, period);
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                _ = Interlocked.Decrement(ref owner._liveTimers);
+            }
+
+            inner.Dispose();
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Dispose();
+            return default;
+        }
     }
 
     /// <summary>Waits (on a signal, never on the clock) until a timer with exactly <paramref name="dueTime"/> is created.</summary>
