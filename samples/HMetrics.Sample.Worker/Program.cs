@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 //   HerokuMetrics__PostInterval=00:00:01
 //   Logging__LogLevel__HMetrics.Hosting=Debug   (set with env: bash names cannot hold a dot)
 var builder = Host.CreateApplicationBuilder(args);
+builder.Services.AddHostedService<CollectionCountAtShutdown>();
 builder.Services.AddHerokuMetrics();
 builder.Services.AddHostedService<AllocatingWork>();
 

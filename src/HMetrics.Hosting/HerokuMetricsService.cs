@@ -15,6 +15,11 @@ namespace HMetrics.Hosting;
 /// </summary>
 internal sealed class HerokuMetricsService : BackgroundService
 {
+    // A long outage would otherwise log a Warning every MaxBackoff for as long as it lasts: the first failures are
+    // each worth a line, later identical ones are summarised once per period (and stay visible at Debug).
+    internal const int FailuresLoggedIndividually = 5;
+    internal static readonly TimeSpan FailureSummaryPeriod = TimeSpan.FromHours(1);
+
     private readonly IOptionsMonitor<HerokuMetricsOptions> _optionsMonitor;
     private readonly HerokuMetricsOptionsReloadGuard _validation;
     private readonly Func<HerokuMetricsClient> _clientFactory;
@@ -35,6 +40,9 @@ internal sealed class HerokuMetricsService : BackgroundService
     private bool _reportAtRunStart;
     private int _failedAttempts;
     private long _failingSince;
+    private string? _lastFailureReason;
+    private long _lastFailureWarningAt;
+    private int _repeatedFailures;
     private (TimeSpan HttpTimeout, TimeSpan PostInterval) _clampReported;
     private int _flushStarted;
 
@@ -245,6 +253,8 @@ internal sealed class HerokuMetricsService : BackgroundService
         {
             Log.Recovered(_logger, endpoint.Redacted, _failedAttempts, _timeProvider.GetElapsedTime(_failingSince));
             _failedAttempts = 0;
+            _lastFailureReason = null;
+            _repeatedFailures = 0;
         }
 
         Log.ReportDelivered(_logger, count, endpoint.Redacted, (int)response.StatusCode);
@@ -291,7 +301,32 @@ internal sealed class HerokuMetricsService : BackgroundService
         _reportAtRunStart = true;
         _instruments.BackingOff(delay);
         _status.Failed(_timeProvider.GetUtcNow(), (failure as ReportFailedException)?.Kind ?? "error");
-        Log.ReportFailed(_logger, CurrentEndpoint(_options).Redacted, failure is null ? "unknown" : Describe(failure), _failedAttempts, delay);
+        LogFailure(CurrentEndpoint(_options).Redacted, failure is null ? "unknown" : Describe(failure), delay);
+    }
+
+    private void LogFailure(string endpoint, string reason, TimeSpan delay)
+    {
+        var repeat = _failedAttempts > FailuresLoggedIndividually && string.Equals(reason, _lastFailureReason, StringComparison.Ordinal);
+        _lastFailureReason = reason;
+        if (!repeat)
+        {
+            Log.ReportFailed(_logger, LogLevel.Warning, endpoint, reason, _failedAttempts, delay);
+            _lastFailureWarningAt = _timeProvider.GetTimestamp();
+            _repeatedFailures = 0;
+            return;
+        }
+
+        var sinceWarning = _timeProvider.GetElapsedTime(_lastFailureWarningAt);
+        if (sinceWarning < FailureSummaryPeriod)
+        {
+            Log.ReportFailed(_logger, LogLevel.Debug, endpoint, reason, _failedAttempts, delay);
+            _repeatedFailures++;
+            return;
+        }
+
+        Log.FailuresContinuing(_logger, endpoint, reason, _failedAttempts, _repeatedFailures, sinceWarning, delay);
+        _lastFailureWarningAt = _timeProvider.GetTimestamp();
+        _repeatedFailures = 0;
     }
 
     // Options are re-read at every report so a configuration reload applies without a restart. The monitor hands out

@@ -26,8 +26,9 @@ internal static partial class Log
     [LoggerMessage(5, LogLevel.Warning, "HerokuMetrics:HttpTimeout {HttpTimeout} would let a report outlast the post interval {PostInterval}; using {EffectiveTimeout} instead.", EventName = "HttpTimeoutClamped")]
     public static partial void HttpTimeoutClamped(ILogger logger, TimeSpan httpTimeout, TimeSpan postInterval, TimeSpan effectiveTimeout);
 
-    [LoggerMessage(6, LogLevel.Warning, "Heroku metrics report to {Endpoint} failed: {Reason}. Attempt {Attempt}; next try in {Delay}.", EventName = "ReportFailed")]
-    public static partial void ReportFailed(ILogger logger, string endpoint, string reason, int attempt, TimeSpan delay);
+    // Warning for the first failures and whenever the reason changes; Debug for a repeat inside a summary period.
+    [LoggerMessage(EventId = 6, Message = "Heroku metrics report to {Endpoint} failed: {Reason}. Attempt {Attempt}; next try in {Delay}.", EventName = "ReportFailed")]
+    public static partial void ReportFailed(ILogger logger, LogLevel level, string endpoint, string reason, int attempt, TimeSpan delay);
 
     [LoggerMessage(7, LogLevel.Information, "Heroku metrics delivery to {Endpoint} recovered after {Attempts} failed attempts; delivery was interrupted for {Interruption}.", EventName = "Recovered")]
     public static partial void Recovered(ILogger logger, string endpoint, int attempts, TimeSpan interruption);
@@ -46,4 +47,7 @@ internal static partial class Log
 
     [LoggerMessage(12, LogLevel.Error, "HerokuMetrics options were changed to invalid values; the last valid values stay in force. {Reason}", EventName = "InvalidOptionsIgnored")]
     public static partial void InvalidOptionsIgnored(ILogger logger, string reason);
+
+    [LoggerMessage(13, LogLevel.Warning, "Heroku metrics reports to {Endpoint} are still failing: {Reason}. Attempt {Attempt}; {Repeats} identical failures in the last {Period} were logged at Debug only; next try in {Delay}.", EventName = "FailuresContinuing")]
+    public static partial void FailuresContinuing(ILogger logger, string endpoint, string reason, int attempt, int repeats, TimeSpan period, TimeSpan delay);
 }

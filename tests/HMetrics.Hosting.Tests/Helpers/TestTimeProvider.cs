@@ -12,18 +12,23 @@ internal sealed class TestTimeProvider : FakeTimeProvider
     private readonly Channel<TimeSpan> _timers = Channel.CreateUnbounded<TimeSpan>();
     private readonly Channel<TimeSpan> _changes = Channel.CreateUnbounded<TimeSpan>();
     private int _created;
+    private int _liveTimers;
 
     public TestTimeProvider()
         : base(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero))
     {
     }
 
+    /// <summary>Gets the number of timers created and not yet disposed: a leak shows as a count that keeps growing.</summary>
+    public int LiveTimers => Volatile.Read(ref _liveTimers);
+
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = base.CreateTimer(callback, state, dueTime, period);
         _ = Interlocked.Increment(ref _created);
+        _ = Interlocked.Increment(ref _liveTimers);
         _ = _timers.Writer.TryWrite(dueTime);
-        return new ReportingTimer(timer, _changes.Writer);
+        return new ReportingTimer(timer, this);
     }
 
     /// <summary>Waits (on a signal) until an existing timer is changed to a due time of <paramref name="dueTime"/>, e.g. a periodic timer's new period.</summary>
@@ -87,17 +92,32 @@ internal sealed class TestTimeProvider : FakeTimeProvider
         }
     }
 
-    private sealed class ReportingTimer(ITimer inner, ChannelWriter<TimeSpan> changes) : ITimer
+    /// <summary>Reports changes of due time and counts itself out of <see cref="LiveTimers"/> once disposed.</summary>
+    private sealed class ReportingTimer(ITimer inner, TestTimeProvider owner) : ITimer
     {
+        private int _disposed;
+
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
             var changed = inner.Change(dueTime, period);
-            _ = changes.TryWrite(dueTime);
+            _ = owner._changes.Writer.TryWrite(dueTime);
             return changed;
         }
 
-        public void Dispose() => inner.Dispose();
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                _ = Interlocked.Decrement(ref owner._liveTimers);
+            }
 
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
+            inner.Dispose();
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Dispose();
+            return default;
+        }
     }
 }

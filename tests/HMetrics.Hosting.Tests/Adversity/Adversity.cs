@@ -1,0 +1,74 @@
+using HMetrics.Hosting.Tests.Helpers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
+namespace HMetrics.Hosting.Tests.Adversity;
+
+/// <summary>Set-up and checks shared by the adversity tests.</summary>
+internal static class Adversity
+{
+    /// <summary>The dyno id in every test URL: the secret that must never reach a log.</summary>
+    public const string DynoId = "0b9c1f2e-4a5d-4c3b-9e8f-7a6b5c4d3e2f";
+
+    /// <summary>The backoff without jitter and long enough not to be confused with any other timer.</summary>
+    public static readonly TimeSpan Backoff = TimeSpan.FromSeconds(5);
+
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(20);
+
+    public static readonly TimeSpan HttpTimeout = TimeSpan.FromSeconds(10);
+
+    public static Dictionary<string, string?> Settings(string url, params (string Key, string? Value)[] extra)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["HEROKU_METRICS_URL"] = url,
+            ["HerokuMetrics:InitialBackoff"] = "00:00:05",
+            ["HerokuMetrics:BackoffJitter"] = "00:00:00",
+        };
+        foreach (var (key, value) in extra)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
+    /// <summary>Starts the host and lets the first interval elapse, which sends the first report.</summary>
+    public static async Task StartAndSendFirstReportAsync(MetricsHost host)
+    {
+        await host.StartAsync();
+        await host.Time.WaitForTimerAsync(Interval);
+        host.Time.Advance(Interval);
+    }
+
+    public static string State(FakeLogRecord record, string key) =>
+        record.GetStructuredStateValue(key) ?? throw new InvalidOperationException($"No '{key}' in {record.Message}");
+
+    /// <summary>The reporter is still alive: the backoff timer exists, and once it elapses the next attempt is made.</summary>
+    public static async Task AssertRetriesAsync(MetricsHost host, TimeSpan delay, int failuresSoFar)
+    {
+        await host.Time.WaitForTimerAsync(delay);
+        host.Time.Advance(delay);
+        _ = await host.WaitForLogAsync("ReportFailed", failuresSoFar + 1);
+        AssertHealthy(host);
+    }
+
+    /// <summary>Nothing escaped the reporting loop and no log record carries the secret.</summary>
+    public static void AssertHealthy(MetricsHost host)
+    {
+        var records = host.Logs.GetSnapshot();
+        Assert.DoesNotContain(records, r => r.Id.Name == "UnexpectedError");
+        foreach (var record in records)
+        {
+            Assert.DoesNotContain(DynoId, record.Message, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(DynoId, record.Exception?.ToString() ?? string.Empty, StringComparison.OrdinalIgnoreCase);
+            foreach (var pair in record.StructuredState ?? [])
+            {
+                Assert.DoesNotContain(DynoId, pair.Value ?? string.Empty, StringComparison.OrdinalIgnoreCase);
+            }
+        }
+    }
+
+    public static int Count(MetricsHost host, string eventName, LogLevel? level = null) =>
+        host.Logs.GetSnapshot().Count(r => r.Id.Name == eventName && (level is null || r.Level == level));
+}
