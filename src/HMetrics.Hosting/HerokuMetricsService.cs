@@ -94,7 +94,9 @@ internal sealed class HerokuMetricsService : BackgroundService
     /// <inheritdoc/>
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        // The host validated the options before starting any hosted service; later reloads are checked here instead.
+        // Read while the guard still throws, so options replaced by a reload since the host's start-up validation fail the
+        // start too; from here on each reloaded instance is checked by the reporter instead.
+        _options = _optionsMonitor.CurrentValue;
         _validation.StopThrowing();
         return base.StartAsync(cancellationToken);
     }
@@ -152,7 +154,7 @@ internal sealed class HerokuMetricsService : BackgroundService
 
     private bool TryActivate()
     {
-        var options = _optionsMonitor.CurrentValue;
+        var options = _options;
         if (!options.Enabled)
         {
             Log.Disabled(_logger);
