@@ -10,25 +10,39 @@ namespace HMetrics.Hosting.Benchmarks;
 /// </summary>
 internal static class ColdStartProbe
 {
-    private const int Runs = 7;
+    private const int Runs = 15;
 
-    public static async Task RunChildAsync(bool withMetrics)
+    public static async Task RunChildAsync(bool withMetrics, bool listAssemblies = false)
     {
         var stopwatch = Stopwatch.StartNew();
         using var host = StartupBenchmarks.Build(withMetrics);
         await host.StartAsync();
         var startedMs = stopwatch.Elapsed.TotalMilliseconds;
-        var assemblies = AppDomain.CurrentDomain.GetAssemblies().Length;
+        var assemblies = AppDomain.CurrentDomain.GetAssemblies();
         await host.StopAsync();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{startedMs:F2} {assemblies}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{startedMs:F2} {assemblies.Length}"));
+        if (listAssemblies)
+        {
+            foreach (var name in assemblies.Select(a => a.GetName().Name).Order(StringComparer.Ordinal))
+            {
+                Console.WriteLine(name);
+            }
+        }
     }
 
     public static async Task RunAsync()
     {
-        var without = await SampleAsync("without");
-        var with = await SampleAsync("with");
+        // Interleaved, so a change in the machine's load touches both sides alike.
+        var without = new List<(double Ms, int Assemblies)>();
+        var with = new List<(double Ms, int Assemblies)>();
+        for (var i = 0; i < Runs; i++)
+        {
+            without.Add(await SampleAsync("without"));
+            with.Add(await SampleAsync("with"));
+        }
+
         var report = new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"Cold start-up, {Runs} fresh processes each (median ms from Build to a started host; assemblies loaded then)")
+            .AppendLine(CultureInfo.InvariantCulture, $"Cold start-up, {Runs} fresh processes each, interleaved (median ms from Build to a started host; assemblies loaded then)")
             .AppendLine()
             .AppendLine("| host | median ms | min ms | max ms | assemblies |")
             .AppendLine("|---|---:|---:|---:|---:|")
@@ -49,32 +63,26 @@ internal static class ColdStartProbe
     private static double Median(List<(double Ms, int Assemblies)> samples) =>
         samples.Select(s => s.Ms).Order().ElementAt(samples.Count / 2);
 
-    private static async Task<List<(double Ms, int Assemblies)>> SampleAsync(string variant)
+    private static async Task<(double Ms, int Assemblies)> SampleAsync(string variant)
     {
-        var samples = new List<(double, int)>();
-        for (var i = 0; i < Runs; i++)
+        var start = new ProcessStartInfo(Environment.ProcessPath!)
         {
-            var start = new ProcessStartInfo(Environment.ProcessPath!)
-            {
-                RedirectStandardOutput = true,
-                UseShellExecute = false,
-            };
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
 
-            // Under `dotnet run` the process is the app host; under `dotnet <dll>` it is dotnet itself.
-            if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
-            {
-                start.ArgumentList.Add(typeof(ColdStartProbe).Assembly.Location);
-            }
-
-            start.ArgumentList.Add("--probe");
-            start.ArgumentList.Add(variant);
-            using var process = Process.Start(start)!;
-            var output = await process.StandardOutput.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            var parts = output.Trim().Split(' ');
-            samples.Add((double.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture)));
+        // Under `dotnet run` the process is the app host; under `dotnet <dll>` it is dotnet itself.
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(ColdStartProbe).Assembly.Location);
         }
 
-        return samples;
+        start.ArgumentList.Add("--probe");
+        start.ArgumentList.Add(variant);
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        var parts = output.Trim().Split('\n')[0].Split(' ');
+        return (double.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture));
     }
 }

@@ -5,9 +5,10 @@ using HMetrics.Hosting.Benchmarks;
 
 // `--probe with|without` is the child side of the cold start-up probe; anything else goes to BenchmarkDotNet, and the
 // cold probe runs after it when start-up was among the selected benchmarks.
-if (args is ["--probe", var variant])
+// `--probe with|without --list` also prints the names of the loaded assemblies.
+if (args is ["--probe", var variant, ..])
 {
-    await ColdStartProbe.RunChildAsync(variant == "with");
+    await ColdStartProbe.RunChildAsync(variant == "with", args.Contains("--list"));
     return;
 }
 
