@@ -37,22 +37,34 @@ public sealed class NoGcTests
         // legitimate allocation), so any GC counted below was induced by the code under test, and it would end the region.
         Assert.True(GC.TryStartNoGCRegion(NoGcBudget), "the runtime refused a no-GC region");
         int[] before;
-        long allocatedBefore, allocatedAfter;
-        int written = 0;
+        var allocations = new List<long>();
+        var written = 0;
         bool stillInRegion;
         try
         {
             // Starting the region ran a GC: the first report after any GC fetches the new GC info (~288 B), once.
             _ = collector.Collect(schema, out _);
             before = CollectionCounts();
-            allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-            for (var i = 0; i < Iterations; i++)
+
+            // Steady state, not first times: the first time another thread contends a runtime lock this code takes (the
+            // timer queues' lock behind Timer.ActiveCount), the runtime inflates it and allocates its lock object, once
+            // per process. So a pass of 10,000 may see that one-off; a cost per report would show in every pass.
+            for (var pass = 0; pass < 3; pass++)
             {
-                written += collector.Collect(schema, out _).Length;
-                collector.Acknowledge();
+                var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+                for (var i = 0; i < Iterations; i++)
+                {
+                    written += collector.Collect(schema, out _).Length;
+                    collector.Acknowledge();
+                }
+
+                allocations.Add(GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
+                if (allocations[^1] == 0)
+                {
+                    break;
+                }
             }
 
-            allocatedAfter = GC.GetAllocatedBytesForCurrentThread();
             stillInRegion = GCSettings.LatencyMode == GCLatencyMode.NoGCRegion;
         }
         finally
@@ -66,7 +78,8 @@ public sealed class NoGcTests
         Assert.True(written > Iterations * 20, "the loop must really have written bodies");
         Assert.True(stillInRegion, "a GC ended the no-GC region during the loop");
         Assert.Equal(before, CollectionCounts());
-        Assert.Equal(0, allocatedAfter - allocatedBefore);
+        Assert.True(allocations[^1] == 0, "bytes allocated by each pass of 10,000 collections: " + string.Join(", ", allocations));
+        Assert.All(allocations, bytes => Assert.True(bytes < 1024, $"{bytes} B in one pass is more than a one-off"));
     }
 
     [Fact]
