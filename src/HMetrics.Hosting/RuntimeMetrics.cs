@@ -94,7 +94,8 @@ internal sealed class RuntimeMetrics : IDisposable
 
     // GetGCMemoryInfo allocates (~288 B), and its answer changes only when a GC has ended: ask again only when the GC
     // count or the total pause has moved since the last answer. A background GC bumps the count when it starts and
-    // pauses again before it ends, so its own record is picked up too.
+    // pauses again before it ends, which usually picks up its record; at worst a report shows the sizes of the GC
+    // before it until the next GC, never a made-up number.
     private GCMemoryInfo? LastCollection()
     {
         var count = GC.CollectionCount(0);
