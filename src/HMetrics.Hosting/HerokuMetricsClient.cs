@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Net.Http.Headers;
+using System.Net;
 
 namespace HMetrics.Hosting;
 
@@ -18,6 +18,8 @@ internal sealed class HerokuMetricsClient(HttpClient httpClient)
     internal const string MeasurementsTimeHeader = "Measurements-Time";
     internal const string MeasurementsCountHeader = "Measurements-Count";
 
+    private const string ContentType = "application/json";
+
     /// <summary>Posts <paramref name="body"/> and returns the status without reading the response body.</summary>
     public async Task<ReportResponse> PostAsync(
         MetricsEndpoint endpoint,
@@ -29,7 +31,9 @@ internal sealed class HerokuMetricsClient(HttpClient httpClient)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.RequestUri);
         request.Content = new ReadOnlyMemoryContent(body);
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+
+        // Raw header values are written to the wire as they are: no parsed header objects per report.
+        _ = request.Content.Headers.TryAddWithoutValidation("Content-Type", ContentType);
         _ = request.Headers.TryAddWithoutValidation("User-Agent", userAgent);
         request.Headers.Authorization = endpoint.Authorization;
         _ = request.Headers.TryAddWithoutValidation(
@@ -39,6 +43,10 @@ internal sealed class HerokuMetricsClient(HttpClient httpClient)
 
         // Headers only: a misbehaving endpoint could answer with an endless body, and there is nothing in it for us.
         using var response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        return new ReportResponse(response.StatusCode, response.Headers.RetryAfter);
+        // Retry-After only counts with 429 and 503; parsing it on other answers would only allocate.
+        var retryAfter = response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable
+            ? response.Headers.RetryAfter
+            : null;
+        return new ReportResponse(response.StatusCode, retryAfter);
     }
 }

@@ -11,8 +11,12 @@ internal sealed class RuntimeMetrics : IDisposable
 {
     private const double NanosecondsPerTick = 100;
 
+    private readonly WorkingSetReader _workingSet = new();
+    private readonly AssemblyCounter _assemblies = new();
     private long _exceptions;
     private int _gcInfoCollectionCount = -1;
+    private long _gcInfoPauseTicks = -1;
+    private double _pendingCpuSystemSeconds = double.NaN;
     private GCMemoryInfo _gcInfo;
 
     public RuntimeMetrics()
@@ -32,21 +36,21 @@ internal sealed class RuntimeMetrics : IDisposable
             new("dotnet.gc.collections.gen2", isCounter: true, DotNet, static () => GC.CollectionCount(2)),
             new("dotnet.gc.pause.time", isCounter: true, DotNet, static () => GC.GetTotalPauseDuration().TotalSeconds),
             new("dotnet.gc.heap.total_allocated", isCounter: true, DotNet, static () => GC.GetTotalAllocatedBytes(precise: false)),
-            new("dotnet.gc.last_collection.memory.committed_size", isCounter: false, DotNet, () => GcInfo().TotalCommittedBytes),
-            new("dotnet.gc.last_collection.heap.size.gen0", isCounter: false, DotNet, () => Generation(0).SizeAfterBytes),
-            new("dotnet.gc.last_collection.heap.size.gen1", isCounter: false, DotNet, () => Generation(1).SizeAfterBytes),
-            new("dotnet.gc.last_collection.heap.size.gen2", isCounter: false, DotNet, () => Generation(2).SizeAfterBytes),
-            new("dotnet.gc.last_collection.heap.size.loh", isCounter: false, DotNet, () => Generation(3).SizeAfterBytes),
-            new("dotnet.gc.last_collection.heap.size.poh", isCounter: false, DotNet, () => Generation(4).SizeAfterBytes),
-            new("dotnet.gc.last_collection.heap.fragmentation.size.gen0", isCounter: false, DotNet, () => Generation(0).FragmentationAfterBytes),
-            new("dotnet.gc.last_collection.heap.fragmentation.size.gen1", isCounter: false, DotNet, () => Generation(1).FragmentationAfterBytes),
-            new("dotnet.gc.last_collection.heap.fragmentation.size.gen2", isCounter: false, DotNet, () => Generation(2).FragmentationAfterBytes),
-            new("dotnet.gc.last_collection.heap.fragmentation.size.loh", isCounter: false, DotNet, () => Generation(3).FragmentationAfterBytes),
-            new("dotnet.gc.last_collection.heap.fragmentation.size.poh", isCounter: false, DotNet, () => Generation(4).FragmentationAfterBytes),
-            new("dotnet.process.cpu.time.user", isCounter: true, DotNet, static () => Environment.CpuUsage.UserTime.TotalSeconds),
-            new("dotnet.process.cpu.time.system", isCounter: true, DotNet, static () => Environment.CpuUsage.PrivilegedTime.TotalSeconds),
+            new("dotnet.gc.last_collection.memory.committed_size", isCounter: false, DotNet, () => LastCollection() is { } info ? info.TotalCommittedBytes : double.NaN),
+            new("dotnet.gc.last_collection.heap.size.gen0", isCounter: false, DotNet, () => Generation(0, fragmentation: false)),
+            new("dotnet.gc.last_collection.heap.size.gen1", isCounter: false, DotNet, () => Generation(1, fragmentation: false)),
+            new("dotnet.gc.last_collection.heap.size.gen2", isCounter: false, DotNet, () => Generation(2, fragmentation: false)),
+            new("dotnet.gc.last_collection.heap.size.loh", isCounter: false, DotNet, () => Generation(3, fragmentation: false)),
+            new("dotnet.gc.last_collection.heap.size.poh", isCounter: false, DotNet, () => Generation(4, fragmentation: false)),
+            new("dotnet.gc.last_collection.heap.fragmentation.size.gen0", isCounter: false, DotNet, () => Generation(0, fragmentation: true)),
+            new("dotnet.gc.last_collection.heap.fragmentation.size.gen1", isCounter: false, DotNet, () => Generation(1, fragmentation: true)),
+            new("dotnet.gc.last_collection.heap.fragmentation.size.gen2", isCounter: false, DotNet, () => Generation(2, fragmentation: true)),
+            new("dotnet.gc.last_collection.heap.fragmentation.size.loh", isCounter: false, DotNet, () => Generation(3, fragmentation: true)),
+            new("dotnet.gc.last_collection.heap.fragmentation.size.poh", isCounter: false, DotNet, () => Generation(4, fragmentation: true)),
+            new("dotnet.process.cpu.time.user", isCounter: true, DotNet, () => CpuUserSeconds()),
+            new("dotnet.process.cpu.time.system", isCounter: true, DotNet, () => CpuSystemSeconds()),
             new("dotnet.process.cpu.count", isCounter: false, DotNet, static () => Environment.ProcessorCount),
-            new("dotnet.process.memory.working_set", isCounter: false, DotNet, static () => Environment.WorkingSet),
+            new("dotnet.process.memory.working_set", isCounter: false, DotNet, () => _workingSet.Read()),
             new("dotnet.thread_pool.thread.count", isCounter: false, DotNet, static () => ThreadPool.ThreadCount),
             new("dotnet.thread_pool.queue.length", isCounter: false, DotNet, static () => ThreadPool.PendingWorkItemCount),
             new("dotnet.thread_pool.work_item.count", isCounter: true, DotNet, static () => ThreadPool.CompletedWorkItemCount),
@@ -56,33 +60,66 @@ internal sealed class RuntimeMetrics : IDisposable
             new("dotnet.jit.compiled_methods", isCounter: true, DotNet, static () => JitInfo.GetCompiledMethodCount()),
             new("dotnet.jit.compiled_il.size", isCounter: true, DotNet, static () => JitInfo.GetCompiledILBytes()),
             new("dotnet.jit.compilation.time", isCounter: true, DotNet, static () => JitInfo.GetCompilationTime().TotalSeconds),
-            new("dotnet.assembly.count", isCounter: false, DotNet, static () => AppDomain.CurrentDomain.GetAssemblies().Length),
+            new("dotnet.assembly.count", isCounter: false, DotNet, () => _assemblies.Read()),
         ];
     }
 
     public RuntimeMetric[] All { get; }
 
-    public void Dispose() => AppDomain.CurrentDomain.FirstChanceException -= OnFirstChanceException;
+    public void Dispose()
+    {
+        AppDomain.CurrentDomain.FirstChanceException -= OnFirstChanceException;
+        _workingSet.Dispose();
+        _assemblies.Dispose();
+    }
 
     private void OnFirstChanceException(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e) =>
         Interlocked.Increment(ref _exceptions);
 
-    // GetGCMemoryInfo allocates, and its answer changes only when a GC has happened: ask again only then.
-    private GCMemoryInfo GcInfo()
+    // One Environment.CpuUsage call (a syscall, microseconds) answers both modes, as in the runtime's meter: the user
+    // reading, which comes first in the table, keeps the system time of the same sample for the reading after it.
+    private double CpuUserSeconds()
+    {
+        var usage = Environment.CpuUsage;
+        _pendingCpuSystemSeconds = usage.PrivilegedTime.TotalSeconds;
+        return usage.UserTime.TotalSeconds;
+    }
+
+    private double CpuSystemSeconds()
+    {
+        var seconds = _pendingCpuSystemSeconds;
+        _pendingCpuSystemSeconds = double.NaN;
+        return double.IsNaN(seconds) ? Environment.CpuUsage.PrivilegedTime.TotalSeconds : seconds;
+    }
+
+    // GetGCMemoryInfo allocates (~288 B), and its answer changes only when a GC has ended: ask again only when the GC
+    // count or the total pause has moved since the last answer. A background GC bumps the count when it starts and
+    // pauses again before it ends, which usually picks up its record; at worst a report shows the sizes of the GC
+    // before it until the next GC, never a made-up number.
+    private GCMemoryInfo? LastCollection()
     {
         var count = GC.CollectionCount(0);
-        if (count != _gcInfoCollectionCount)
+        var pauseTicks = GC.GetTotalPauseDuration().Ticks;
+        if (count != _gcInfoCollectionCount || pauseTicks != _gcInfoPauseTicks)
         {
             _gcInfo = GC.GetGCMemoryInfo();
             _gcInfoCollectionCount = count;
+            _gcInfoPauseTicks = pauseTicks;
         }
 
-        return _gcInfo;
+        // Before the first GC there is no "last collection": the runtime answers zeros, which would be invented numbers.
+        return _gcInfo.Index == 0 ? null : _gcInfo;
     }
 
-    private GCGenerationInfo Generation(int index)
+    // Generations are gen0, gen1, gen2, loh, poh; a runtime that reports fewer has no reading for the rest.
+    private double Generation(int index, bool fragmentation)
     {
-        var generations = GcInfo().GenerationInfo;
-        return index < generations.Length ? generations[index] : default;
+        if (LastCollection() is not { } info || index >= info.GenerationInfo.Length)
+        {
+            return double.NaN;
+        }
+
+        var generation = info.GenerationInfo[index];
+        return fragmentation ? generation.FragmentationAfterBytes : generation.SizeAfterBytes;
     }
 }

@@ -1,0 +1,21 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using HMetrics.Hosting.Benchmarks;
+
+// `--probe with|without` is the child side of the cold start-up probe; anything else goes to BenchmarkDotNet, and the
+// cold probe runs after it when start-up was among the selected benchmarks.
+// `--probe with|without --list` also prints the names of the loaded assemblies.
+if (args is ["--probe", var variant, ..])
+{
+    await ColdStartProbe.RunChildAsync(variant == "with", args.Contains("--list"));
+    return;
+}
+
+// Metric names are the readings' parameter: show them whole.
+var config = DefaultConfig.Instance.WithSummaryStyle(SummaryStyle.Default.WithMaxParameterColumnWidth(64));
+var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+if (summaries.Any(s => s.BenchmarksCases.Any(c => c.Descriptor.Type == typeof(StartupBenchmarks))))
+{
+    await ColdStartProbe.RunAsync();
+}
