@@ -25,8 +25,7 @@ internal sealed class HerokuMetricsService : BackgroundService
     private readonly Func<HerokuMetricsClient> _clientFactory;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
-    private readonly RuntimeMetrics? _runtimeMetrics;
-    private readonly RuntimeMetricsCollector _collector;
+    private readonly RuntimeMetric[]? _metrics;
     private readonly BackoffSchedule _backoff;
     private readonly ResiliencePipeline _pipeline;
     private readonly HerokuMetricsInstruments _instruments;
@@ -35,6 +34,10 @@ internal sealed class HerokuMetricsService : BackgroundService
     // Touched only by the reporting run, the retry callbacks it triggers and the shutdown flush after it: never at once.
     private HerokuMetricsOptions _options;
     private HerokuMetricsOptions? _lastSeenOptions;
+
+    // Created on activation: an idle reporter subscribes to no runtime events and opens no files.
+    private RuntimeMetrics? _runtimeMetrics;
+    private RuntimeMetricsCollector? _collector;
     private MetricsEndpoint? _endpoint;
     private long _runStartedAt;
     private bool _reportAtRunStart;
@@ -64,13 +67,7 @@ internal sealed class HerokuMetricsService : BackgroundService
         _timeProvider = timeProvider;
         _instruments = new HerokuMetricsInstruments(meterFactory);
         _status = status ?? new HerokuMetricsStatus();
-        if (metrics is null)
-        {
-            _runtimeMetrics = new RuntimeMetrics();
-            metrics = _runtimeMetrics.All;
-        }
-
-        _collector = new RuntimeMetricsCollector(metrics);
+        _metrics = metrics;
         _backoff = new BackoffSchedule(jitterSample ?? Random.Shared.NextDouble);
         _options = new HerokuMetricsOptions();
         _pipeline = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
@@ -179,6 +176,12 @@ internal sealed class HerokuMetricsService : BackgroundService
         _options = options;
         _lastSeenOptions = options;
         _endpoint = MetricsEndpoint.Parse(options.Endpoint);
+        if (_metrics is null)
+        {
+            _runtimeMetrics = new RuntimeMetrics();
+        }
+
+        _collector = new RuntimeMetricsCollector(_metrics ?? _runtimeMetrics!.All);
         Log.Started(_logger, _endpoint.Redacted, options.PostInterval, options.Schema);
         _status.Reporting();
         _ = EffectiveTimeout(options);
@@ -217,7 +220,7 @@ internal sealed class HerokuMetricsService : BackgroundService
         var timeout = EffectiveTimeout(options);
 
         // Read at send time, so a retried report is never stale (the endpoint rejects data older than ~4 minutes).
-        var body = _collector.Collect(options.Schema, out var count);
+        var body = _collector!.Collect(options.Schema, out var count);
 
         using var timeoutSource = new CancellationTokenSource(timeout, _timeProvider);
         using var linkedSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
@@ -250,7 +253,7 @@ internal sealed class HerokuMetricsService : BackgroundService
 
         _instruments.Sent(_timeProvider.GetElapsedTime(sentAt), body.Length);
         _status.Succeeded(_timeProvider.GetUtcNow());
-        _collector.Acknowledge();
+        _collector!.Acknowledge();
         if (_failedAttempts > 0)
         {
             Log.Recovered(_logger, endpoint.Redacted, _failedAttempts, _timeProvider.GetElapsedTime(_failingSince));
