@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 
 namespace HMetrics.Hosting;
 
@@ -43,10 +42,9 @@ internal sealed class HerokuMetricsClient(HttpClient httpClient)
 
         // Headers only: a misbehaving endpoint could answer with an endless body, and there is nothing in it for us.
         using var response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        // Retry-After only counts with 429 and 503; parsing it on other answers would only allocate.
-        var retryAfter = response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable
-            ? response.Headers.RetryAfter
-            : null;
+
+        // Parsing Retry-After on answers where it does not count would only allocate.
+        var retryAfter = ReportResponse.HonoursRetryAfter(response.StatusCode) ? response.Headers.RetryAfter : null;
         return new ReportResponse(response.StatusCode, retryAfter);
     }
 }

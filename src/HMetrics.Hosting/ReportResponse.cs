@@ -8,10 +8,14 @@ internal readonly record struct ReportResponse(HttpStatusCode StatusCode, RetryC
 {
     public bool IsSuccess => (int)StatusCode is >= 200 and <= 299;
 
-    /// <summary>The wait the endpoint asked for, honoured only with 429 and 503 as the spec says.</summary>
+    /// <summary>Whether a <c>Retry-After</c> on this status is honoured: 429 and 503 only, as the spec says.</summary>
+    public static bool HonoursRetryAfter(HttpStatusCode status) =>
+        status is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable;
+
+    /// <summary>The wait the endpoint asked for, if its status is one whose <c>Retry-After</c> is honoured.</summary>
     public TimeSpan? RetryAfterDelay(DateTimeOffset now)
     {
-        if (StatusCode is not (HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable) || RetryAfter is null)
+        if (!HonoursRetryAfter(StatusCode) || RetryAfter is null)
         {
             return null;
         }
