@@ -35,9 +35,7 @@ public sealed class HerokuMetricsHealthCheckTests
                 ["HerokuMetrics:BackoffJitter"] = "00:00:00",
             },
             services => services.AddHealthChecks().AddHerokuMetrics(configure: o => o.UnhealthyAfter = TimeSpan.FromMinutes(2)));
-        await host.StartAsync();
-        await host.Time.WaitForTimerAsync(TimeSpan.FromSeconds(20));
-        host.Time.Advance(TimeSpan.FromSeconds(20));
+        await host.StartAndSendFirstReportAsync();
         await host.WaitForLogAsync("ReportDelivered");
 
         Assert.Equal(HealthStatus.Healthy, (await CheckAsync(host)).Status);

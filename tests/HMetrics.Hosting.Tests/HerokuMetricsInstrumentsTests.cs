@@ -24,11 +24,7 @@ public sealed class HerokuMetricsInstrumentsTests
         using var payload = new MetricCollector<long>(meterFactory, "HMetrics.Hosting", "hmetrics.report.payload.size");
         using var backoff = new MetricCollector<double>(meterFactory, "HMetrics.Hosting", "hmetrics.backoff.delay");
 
-        await host.StartAsync();
-        await host.Time.WaitForTimerAsync(TimeSpan.FromSeconds(20));
-        host.Time.Advance(TimeSpan.FromSeconds(20));
-        var first = await server.NextAsync();
-        await host.WaitForLogAsync("ReportDelivered");
+        var first = await host.StartAndDeliverFirstReportAsync(server);
 
         Assert.Equal(1, sent.GetMeasurementSnapshot().EvaluateAsCounter());
         Assert.Equal(first.Body.Length, Assert.Single(payload.GetMeasurementSnapshot()).Value);

@@ -13,7 +13,7 @@ internal static class Adversity
     /// <summary>The backoff without jitter and long enough not to be confused with any other timer.</summary>
     public static readonly TimeSpan Backoff = TimeSpan.FromSeconds(5);
 
-    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan Interval = MetricsHost.DefaultInterval;
 
     public static readonly TimeSpan HttpTimeout = TimeSpan.FromSeconds(10);
 
@@ -31,14 +31,6 @@ internal static class Adversity
         }
 
         return settings;
-    }
-
-    /// <summary>Starts the host and lets the first interval elapse, which sends the first report.</summary>
-    public static async Task StartAndSendFirstReportAsync(MetricsHost host)
-    {
-        await host.StartAsync();
-        await host.Time.WaitForTimerAsync(Interval);
-        host.Time.Advance(Interval);
     }
 
     public static string State(FakeLogRecord record, string key) =>

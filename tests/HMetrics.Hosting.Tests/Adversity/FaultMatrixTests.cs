@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using HMetrics.Hosting.Tests.Helpers;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using static HMetrics.Hosting.Tests.Adversity.Adversity;
 
@@ -25,7 +23,7 @@ public sealed class FaultMatrixTests
         probe.Stop();
 
         await using var host = MetricsHost.Create(Settings($"http://127.0.0.1:{port}/metrics/{DynoId}"));
-        await StartAndSendFirstReportAsync(host);
+        await host.StartAndSendFirstReportAsync();
 
         var failed = await host.WaitForLogAsync("ReportFailed");
         Assert.Equal(LogLevel.Warning, failed.Level);
@@ -39,7 +37,7 @@ public sealed class FaultMatrixTests
     public async Task A_host_name_that_cannot_resolve_is_a_transport_failure_and_is_retried()
     {
         await using var host = MetricsHost.Create(Settings($"https://metrics.hmetrics-chaos.invalid/metrics/{DynoId}"));
-        await StartAndSendFirstReportAsync(host);
+        await host.StartAndSendFirstReportAsync();
 
         var failed = await host.WaitForLogAsync("ReportFailed");
         Assert.Contains("HttpRequestException", State(failed, "Reason"), StringComparison.Ordinal);
@@ -53,7 +51,7 @@ public sealed class FaultMatrixTests
         await using var server = await HerokuLikeServer.StartAsync();
         var https = server.Url().Replace("http://", "https://", StringComparison.Ordinal);
         await using var host = MetricsHost.Create(Settings(https));
-        await StartAndSendFirstReportAsync(host);
+        await host.StartAndSendFirstReportAsync();
 
         var failed = await host.WaitForLogAsync("ReportFailed");
         Assert.Contains("SSL", State(failed, "Reason"), StringComparison.Ordinal);
@@ -73,7 +71,7 @@ public sealed class FaultMatrixTests
             return null;
         });
         await using var host = MetricsHost.Create(Settings(server.Url()));
-        await StartAndSendFirstReportAsync(host);
+        await host.StartAndSendFirstReportAsync();
 
         var failed = await host.WaitForLogAsync("ReportFailed");
         Assert.Contains("HttpRequestException", State(failed, "Reason"), StringComparison.Ordinal);
@@ -92,7 +90,7 @@ public sealed class FaultMatrixTests
 
         // No final report at shutdown: against this server it would wait for a timeout nobody advances.
         await using var host = MetricsHost.Create(Settings(server.Url(), ("HerokuMetrics:FlushOnShutdown", "false")));
-        await StartAndSendFirstReportAsync(host);
+        await host.StartAndSendFirstReportAsync();
         _ = await server.NextRequestAsync();
 
         // Nothing happens until the fake clock reaches the timeout, however long the test waits in real time.
@@ -134,7 +132,7 @@ public sealed class FaultMatrixTests
             return null;
         });
         await using var host = MetricsHost.Create(Settings(server.Url(), ("HerokuMetrics:FlushOnShutdown", "false")), time: time);
-        await StartAndSendFirstReportAsync(host);
+        await host.StartAndSendFirstReportAsync();
         _ = await server.NextRequestAsync();
 
         for (var second = 1; second <= HttpTimeout.TotalSeconds; second++)
@@ -167,7 +165,7 @@ public sealed class FaultMatrixTests
             return null;
         });
         await using var host = MetricsHost.Create(Settings(server.Url()), time: time);
-        await StartAndSendFirstReportAsync(host);
+        await host.StartAndSendFirstReportAsync();
 
         // Delivered on the status line alone, without the fake clock moving a tick.
         var delivered = await host.WaitForLogAsync("ReportDelivered");
@@ -194,7 +192,7 @@ public sealed class FaultMatrixTests
             return "whole body written";
         });
         await using var host = MetricsHost.Create(Settings(server.Url()));
-        await StartAndSendFirstReportAsync(host);
+        await host.StartAndSendFirstReportAsync();
 
         _ = await host.WaitForLogAsync("ReportDelivered");
 
@@ -220,7 +218,7 @@ public sealed class FaultMatrixTests
         await using var server = await HerokuLikeServer.StartAsync();
         server.RespondWithStatus((HttpStatusCode)status);
         await using var host = MetricsHost.Create(Settings(server.Url()));
-        await StartAndSendFirstReportAsync(host);
+        await host.StartAndSendFirstReportAsync();
         _ = await server.NextAsync();
 
         if (success)
@@ -251,7 +249,7 @@ public sealed class FaultMatrixTests
             return null;
         });
         await using var host = MetricsHost.Create(Settings(server.Url()));
-        await StartAndSendFirstReportAsync(host);
+        await host.StartAndSendFirstReportAsync();
 
         var delivered = await host.WaitForLogAsync("ReportDelivered");
         Assert.Equal("204", State(delivered, "StatusCode"));
@@ -274,7 +272,7 @@ public sealed class FaultMatrixTests
             return Task.CompletedTask;
         });
         await using var host = MetricsHost.Create(Settings(server.Url()));
-        await StartAndSendFirstReportAsync(host);
+        await host.StartAndSendFirstReportAsync();
 
         var failed = await host.WaitForLogAsync("ReportFailed");
         Assert.StartsWith($"status {status} ", State(failed, "Reason"), StringComparison.Ordinal);
@@ -307,7 +305,7 @@ public sealed class FaultMatrixTests
         await using var server = await HerokuLikeServer.StartAsync();
         server.RespondWithStatus((HttpStatusCode)status, retryAfter);
         await using var host = MetricsHost.Create(Settings(server.Url()));
-        await StartAndSendFirstReportAsync(host);
+        await host.StartAndSendFirstReportAsync();
 
         var expected = TimeSpan.FromSeconds(expectedSeconds);
         var failed = await host.WaitForLogAsync("ReportFailed");
@@ -330,17 +328,13 @@ public sealed class FaultMatrixTests
         await using var first = await HerokuLikeServer.StartAsync();
         await using var second = await HerokuLikeServer.StartAsync();
         await using var host = MetricsHost.Create(Settings(first.Url()));
-        await StartAndSendFirstReportAsync(host);
-        _ = await first.NextAsync();
-        _ = await host.WaitForLogAsync("ReportDelivered");
+        _ = await host.StartAndDeliverFirstReportAsync(first);
 
-        var configuration = (IConfigurationRoot)host.Host.Services.GetRequiredService<IConfiguration>();
+        var configuration = host.Configuration;
         configuration["HerokuMetrics:Endpoint"] = second.Url("/metrics/11111111-2222-3333-4444-555555555555");
         configuration.Reload();
 
-        host.Time.Advance(Interval);
-        var moved = await second.NextAsync();
-        _ = await host.WaitForLogAsync("ReportDelivered", 2);
+        var moved = await host.AdvanceToNextReportAsync(second, 2);
         Assert.Equal("/metrics/11111111-2222-3333-4444-555555555555", moved.PathAndQuery);
         Assert.Single(first.Requests);
         Assert.DoesNotContain(host.Logs.GetSnapshot(), r => r.Message.Contains("11111111-2222", StringComparison.Ordinal));
@@ -361,11 +355,9 @@ public sealed class FaultMatrixTests
     {
         await using var server = await HerokuLikeServer.StartAsync();
         await using var host = MetricsHost.Create(Settings(server.Url()));
-        await StartAndSendFirstReportAsync(host);
-        _ = await server.NextAsync();
-        _ = await host.WaitForLogAsync("ReportDelivered");
+        _ = await host.StartAndDeliverFirstReportAsync(server);
 
-        var configuration = (IConfigurationRoot)host.Host.Services.GetRequiredService<IConfiguration>();
+        var configuration = host.Configuration;
         configuration[key] = value;
 
         // Nothing may throw to whoever triggered the reload (a file watcher's thread in production), not even for text
@@ -376,9 +368,7 @@ public sealed class FaultMatrixTests
         // Three more reports, on the old 20 s cadence, to the old endpoint, with the old user agent.
         for (var report = 2; report <= 4; report++)
         {
-            host.Time.Advance(Interval);
-            var received = await server.NextAsync();
-            _ = await host.WaitForLogAsync("ReportDelivered", report);
+            var received = await host.AdvanceToNextReportAsync(server, report);
             Assert.StartsWith("hmetrics/1.0", received.Header("User-Agent"), StringComparison.Ordinal);
         }
 

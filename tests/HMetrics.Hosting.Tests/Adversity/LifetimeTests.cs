@@ -33,7 +33,7 @@ public sealed class LifetimeTests
             }
         });
         await using var host = MetricsHost.Create(Settings(server.Url()));
-        await StartAndSendFirstReportAsync(host);
+        await host.StartAndSendFirstReportAsync();
         _ = await server.NextAsync();
 
         // No fake time passes: the stop does not wait for the timeout.
@@ -52,7 +52,7 @@ public sealed class LifetimeTests
         await using var server = await HerokuLikeServer.StartAsync();
         server.RespondWithStatus(HttpStatusCode.ServiceUnavailable);
         await using var host = MetricsHost.Create(Settings(server.Url()));
-        await StartAndSendFirstReportAsync(host);
+        await host.StartAndSendFirstReportAsync();
         _ = await host.WaitForLogAsync("ReportFailed");
         await host.Time.WaitForTimerAsync(Backoff);
         server.RespondWithStatus(HttpStatusCode.OK);
@@ -91,7 +91,7 @@ public sealed class LifetimeTests
     {
         await using var server = await HerokuLikeServer.StartAsync();
         await using var host = MetricsHost.Create(Settings(server.Url()));
-        await StartAndSendFirstReportAsync(host);
+        await host.StartAndSendFirstReportAsync();
         _ = await host.WaitForLogAsync("ReportDelivered");
 
         await host.Host.StopAsync().WaitAsync(RealBound);
@@ -111,7 +111,7 @@ public sealed class LifetimeTests
         await using var server = await HerokuLikeServer.StartAsync();
         var host = MetricsHost.Create(Settings(server.Url()));
         var service = host.Host.Services.GetServices<IHostedService>().OfType<HerokuMetricsService>().Single();
-        await StartAndSendFirstReportAsync(host);
+        await host.StartAndSendFirstReportAsync();
         _ = await host.WaitForLogAsync("ReportDelivered");
 
         host.Host.Dispose();
@@ -132,7 +132,7 @@ public sealed class LifetimeTests
         await using var hostA = MetricsHost.Create(Settings(serverA.Url()));
         await using var hostB = MetricsHost.Create(Settings(serverB.Url(), ("HerokuMetrics:Schema", "DotNet"), ("HerokuMetrics:PostInterval", "00:00:30")));
 
-        await StartAndSendFirstReportAsync(hostA);
+        await hostA.StartAndSendFirstReportAsync();
         await hostB.StartAsync();
         _ = await serverA.NextAsync();
         _ = await hostA.WaitForLogAsync("ReportDelivered");

@@ -27,7 +27,7 @@ public sealed class LongOutageTests
 
         // Default options: the schedule under test is the one users get.
         await using var host = MetricsHost.Create(new Dictionary<string, string?> { ["HEROKU_METRICS_URL"] = server.Url() });
-        await StartAndSendFirstReportAsync(host);
+        await host.StartAndSendFirstReportAsync();
 
         var delays = new List<TimeSpan>();
         var liveTimers = new List<int>();
@@ -125,7 +125,7 @@ public sealed class LongOutageTests
             ["HerokuMetrics:BackoffJitter"] = "00:00:00",
             ["HerokuMetrics:MaxBackoff"] = "00:01:00",
         });
-        await StartAndSendFirstReportAsync(host);
+        await host.StartAndSendFirstReportAsync();
 
         // Observes one failed attempt, then sets what the endpoint answers next and lets the backoff elapse.
         async Task<FakeFailure> FailAsync(HttpStatusCode next = HttpStatusCode.ServiceUnavailable)

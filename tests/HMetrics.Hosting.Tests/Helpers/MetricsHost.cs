@@ -13,6 +13,9 @@ internal sealed class MetricsHost : IAsyncDisposable
 {
     private const string LibraryCategory = "HMetrics.Hosting";
 
+    /// <summary>The library's default <c>PostInterval</c>, the cadence of every test that does not set one.</summary>
+    public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(20);
+
     private readonly SemaphoreSlim _logged;
 
     private MetricsHost(IHost host, TestTimeProvider time, SemaphoreSlim logged)
@@ -92,6 +95,40 @@ internal sealed class MetricsHost : IAsyncDisposable
     }
 
     public Task StartAsync() => Host.StartAsync();
+
+    /// <summary>
+    /// Starts the host and, once the reporter's first timer exists, lets the interval elapse, so the first report is sent.
+    /// Waiting for the timer first matters: advancing before it exists would leave it due a whole interval later.
+    /// </summary>
+    /// <param name="interval">The configured <c>HerokuMetrics:PostInterval</c>; the default 20 s if null.</param>
+    public async Task StartAndSendFirstReportAsync(TimeSpan? interval = null)
+    {
+        var due = interval ?? DefaultInterval;
+        await StartAsync();
+        await Time.WaitForTimerAsync(due);
+        Time.Advance(due);
+    }
+
+    /// <summary>Starts the host, sends the first report and waits until <paramref name="server"/> got it and it is logged as delivered.</summary>
+    public async Task<ReceivedReport> StartAndDeliverFirstReportAsync(HerokuLikeServer server, TimeSpan? interval = null)
+    {
+        await StartAndSendFirstReportAsync(interval);
+        var report = await server.NextAsync();
+        await WaitForLogAsync("ReportDelivered");
+        return report;
+    }
+
+    /// <summary>
+    /// Lets one more interval elapse and waits until <paramref name="server"/> got the report and it is logged as the
+    /// <paramref name="delivered"/>th delivery so far.
+    /// </summary>
+    public async Task<ReceivedReport> AdvanceToNextReportAsync(HerokuLikeServer server, int delivered, TimeSpan? interval = null)
+    {
+        Time.Advance(interval ?? DefaultInterval);
+        var report = await server.NextAsync();
+        await WaitForLogAsync("ReportDelivered", delivered);
+        return report;
+    }
 
     public async ValueTask DisposeAsync()
     {

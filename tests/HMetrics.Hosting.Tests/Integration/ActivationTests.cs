@@ -1,6 +1,7 @@
 using HMetrics.Hosting.Tests.Helpers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 
 namespace HMetrics.Hosting.Tests.Integration;
@@ -18,10 +19,7 @@ public sealed class ActivationTests
             new Dictionary<string, string?>(),
             services => services.AddHerokuMetrics().AddHttpMessageHandler(() => new CountingHandler(sent)));
 
-        await host.StartAsync();
-        var line = await host.WaitForLogAsync("EndpointNotFound");
-        await host.Service.ExecuteTask!.WaitAsync(TimeSpan.FromSeconds(20));
-        host.Time.Advance(TimeSpan.FromHours(1));
+        var line = await StartAndWaitUntilIdleAsync(host, "EndpointNotFound");
 
         Assert.Equal(LogLevel.Information, line.Level);
         Assert.Equal("HEROKU_METRICS_URL", line.GetStructuredStateValue("Variable"));
@@ -41,10 +39,7 @@ public sealed class ActivationTests
             new Dictionary<string, string?> { [key] = value },
             services => services.AddHerokuMetrics().AddHttpMessageHandler(() => new CountingHandler(sent)));
 
-        await host.StartAsync();
-        var line = await host.WaitForLogAsync("EndpointEmpty");
-        await host.Service.ExecuteTask!.WaitAsync(TimeSpan.FromSeconds(20));
-        host.Time.Advance(TimeSpan.FromHours(1));
+        var line = await StartAndWaitUntilIdleAsync(host, "EndpointEmpty");
 
         Assert.Equal(LogLevel.Information, line.Level);
         Assert.Equal(named, line.GetStructuredStateValue("Variable"));
@@ -66,10 +61,7 @@ public sealed class ActivationTests
             },
             services => services.AddHerokuMetrics().AddHttpMessageHandler(() => new CountingHandler(sent)));
 
-        await host.StartAsync();
-        var line = await host.WaitForLogAsync("Disabled");
-        await host.Service.ExecuteTask!.WaitAsync(TimeSpan.FromSeconds(20));
-        host.Time.Advance(TimeSpan.FromHours(1));
+        var line = await StartAndWaitUntilIdleAsync(host, "Disabled");
 
         Assert.Equal(LogLevel.Information, line.Level);
         AssertIdle(host, sent, "Disabled");
@@ -98,6 +90,16 @@ public sealed class ActivationTests
         }
 
         Assert.Empty(host.Records("Started"));
+    }
+
+    // The hour of fake time would let any timer the idle service wrongly started fire, and any report go out.
+    private static async Task<FakeLogRecord> StartAndWaitUntilIdleAsync(MetricsHost host, string eventName)
+    {
+        await host.StartAsync();
+        var line = await host.WaitForLogAsync(eventName);
+        await host.Service.ExecuteTask!.WaitAsync(TimeSpan.FromSeconds(20));
+        host.Time.Advance(TimeSpan.FromHours(1));
+        return line;
     }
 
     private static void AssertIdle(MetricsHost host, SendCounter sent, string eventName)

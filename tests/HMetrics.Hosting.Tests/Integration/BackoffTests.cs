@@ -20,9 +20,7 @@ public sealed class BackoffTests
         });
         server.RespondWithStatus(HttpStatusCode.InternalServerError);
 
-        await host.StartAsync();
-        await host.Time.WaitForTimerAsync(Seconds(20));
-        host.Time.Advance(Seconds(20));
+        await host.StartAndSendFirstReportAsync();
 
         double[] expected = [1, 2, 4, 8, 16, 20, 20, 20];
         var now = 20d;
@@ -58,9 +56,7 @@ public sealed class BackoffTests
         });
         server.RespondWithStatus(HttpStatusCode.InternalServerError);
 
-        await host.StartAsync();
-        await host.Time.WaitForTimerAsync(Seconds(20));
-        host.Time.Advance(Seconds(20));
+        await host.StartAndSendFirstReportAsync();
 
         // Three failures: 1 s, 2 s, 4 s.
         for (var attempt = 1; attempt <= 3; attempt++)

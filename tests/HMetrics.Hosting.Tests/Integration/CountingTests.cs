@@ -23,11 +23,7 @@ public sealed class CountingTests
             ["HerokuMetrics:FlushOnShutdown"] = "false",
         });
 
-        await host.StartAsync();
-        await host.Time.WaitForTimerAsync(Seconds(20));
-        host.Time.Advance(Seconds(20));
-        var delivered = (await server.NextAsync()).Counter("go.gc.collections");
-        await host.WaitForLogAsync("ReportDelivered");
+        var delivered = (await host.StartAndDeliverFirstReportAsync(server)).Counter("go.gc.collections");
         var afterFirst = GC.CollectionCount(0);
 
         // Three failed reports in a row, a forced GC before each: all of them carry counts that must not be lost.

@@ -29,11 +29,7 @@ public sealed class FailureTests
             ["HerokuMetrics:BackoffJitter"] = "00:00:00",
         });
 
-        await host.StartAsync();
-        await host.Time.WaitForTimerAsync(Seconds(20));
-        host.Time.Advance(Seconds(20));
-        Assert.Equal(At(20), (await server.NextAsync()).Header("Measurements-Time"));
-        await host.WaitForLogAsync("ReportDelivered");
+        Assert.Equal(At(20), (await host.StartAndDeliverFirstReportAsync(server)).Header("Measurements-Time"));
 
         var (expectedDelay, reasonPart) = Arrange(failure, server, elsewhere, host.Time);
         host.Time.Advance(Seconds(20));
@@ -67,9 +63,7 @@ public sealed class FailureTests
         Assert.Equal(expectedDelay.ToString(), recovered.GetStructuredStateValue("Interruption"));
 
         await host.Time.WaitForTimerAsync(Seconds(20));
-        host.Time.Advance(Seconds(20));
-        Assert.Equal(At(restartedAt + 20), (await server.NextAsync()).Header("Measurements-Time"));
-        await host.WaitForLogAsync("ReportDelivered", 3);
+        Assert.Equal(At(restartedAt + 20), (await host.AdvanceToNextReportAsync(server, 3)).Header("Measurements-Time"));
 
         Assert.Single(host.LibraryRecords(LogLevel.Warning));
         Assert.Empty(host.LibraryRecords(LogLevel.Error));
@@ -95,9 +89,7 @@ public sealed class FailureTests
         });
         server.RespondWithRedirect(target.Url("/collect"));
 
-        await host.StartAsync();
-        await host.Time.WaitForTimerAsync(Seconds(20));
-        host.Time.Advance(Seconds(20));
+        await host.StartAndSendFirstReportAsync();
         var warning = await host.WaitForLogAsync("ReportFailed");
 
         Assert.Contains("status 307", warning.Message, StringComparison.Ordinal);
@@ -125,9 +117,7 @@ public sealed class FailureTests
         await host.Time.WaitForTimerAsync(Seconds(4));
         for (var i = 1; i <= 3; i++)
         {
-            host.Time.Advance(Seconds(4));
-            _ = await server.NextAsync();
-            await host.WaitForLogAsync("ReportDelivered", i);
+            _ = await host.AdvanceToNextReportAsync(server, i, Seconds(4));
         }
 
         server.RespondByHanging();

@@ -17,24 +17,16 @@ public sealed class ReloadTests
             ["HEROKU_METRICS_URL"] = server.Url(),
         });
 
-        await host.StartAsync();
-        await host.Time.WaitForTimerAsync(Seconds(20));
-        host.Time.Advance(Seconds(20));
-        Assert.Equal("hmetrics/1.0 (app using HMetrics.Hosting package)", (await server.NextAsync()).Header("User-Agent"));
-        await host.WaitForLogAsync("ReportDelivered");
+        Assert.Equal("hmetrics/1.0 (app using HMetrics.Hosting package)", (await host.StartAndDeliverFirstReportAsync(server)).Header("User-Agent"));
 
         Reload(host, ("HerokuMetrics:UserAgent", "my-app/2.0 (reloaded)"));
-        host.Time.Advance(Seconds(20));
-        Assert.Equal("my-app/2.0 (reloaded)", (await server.NextAsync()).Header("User-Agent"));
-        await host.WaitForLogAsync("ReportDelivered", 2);
+        Assert.Equal("my-app/2.0 (reloaded)", (await host.AdvanceToNextReportAsync(server, 2)).Header("User-Agent"));
 
         Reload(host, ("HerokuMetrics:Endpoint", moved.Url("/metrics/moved")));
-        host.Time.Advance(Seconds(20));
-        var report = await moved.NextAsync();
+        var report = await host.AdvanceToNextReportAsync(moved, 3);
         Assert.Equal("/metrics/moved", report.PathAndQuery);
         Assert.Equal("my-app/2.0 (reloaded)", report.Header("User-Agent"));
         Assert.Equal(At(60), report.Header("Measurements-Time"));
-        await host.WaitForLogAsync("ReportDelivered", 3);
 
         Assert.Equal(2, server.RequestCount);
         Assert.Empty(host.Records("InvalidOptionsIgnored"));
@@ -59,9 +51,7 @@ public sealed class ReloadTests
         await host.Time.WaitForTimerChangeAsync(Seconds(5));
         for (var i = 1; i <= 3; i++)
         {
-            host.Time.Advance(Seconds(5));
-            Assert.Equal(At(20 + (5 * i)), (await server.NextAsync()).Header("Measurements-Time"));
-            await host.WaitForLogAsync("ReportDelivered", 1 + i);
+            Assert.Equal(At(20 + (5 * i)), (await host.AdvanceToNextReportAsync(server, 1 + i, Seconds(5))).Header("Measurements-Time"));
         }
     }
 
@@ -74,21 +64,15 @@ public sealed class ReloadTests
             ["HEROKU_METRICS_URL"] = server.Url(),
         });
 
-        await host.StartAsync();
-        await host.Time.WaitForTimerAsync(Seconds(20));
-        host.Time.Advance(Seconds(20));
-        _ = await server.NextAsync();
-        await host.WaitForLogAsync("ReportDelivered");
+        _ = await host.StartAndDeliverFirstReportAsync(server);
 
         // One bad value spoils the whole reload: the valid new user agent does not apply either.
         Reload(host, ("HerokuMetrics:PostInterval", "00:00:00"), ("HerokuMetrics:UserAgent", "my-app/2.0"));
         for (var i = 2; i <= 4; i++)
         {
-            host.Time.Advance(Seconds(20));
-            var report = await server.NextAsync();
+            var report = await host.AdvanceToNextReportAsync(server, i);
             Assert.Equal(At(20 * i), report.Header("Measurements-Time"));
             Assert.Equal("hmetrics/1.0 (app using HMetrics.Hosting package)", report.Header("User-Agent"));
-            await host.WaitForLogAsync("ReportDelivered", i);
         }
 
         var error = Assert.Single(host.Records("InvalidOptionsIgnored"));

@@ -14,11 +14,7 @@ public sealed class ReportingTests
             ["HEROKU_METRICS_URL"] = server.Url(),
         });
 
-        await host.StartAsync();
-        await host.Time.WaitForTimerAsync(TimeSpan.FromSeconds(20));
-        host.Time.Advance(TimeSpan.FromSeconds(20));
-        var report = await server.NextAsync();
-        await host.WaitForLogAsync("ReportDelivered");
+        var report = await host.StartAndDeliverFirstReportAsync(server);
 
         Assert.Equal("POST", report.Method);
         Assert.Equal("application/json", report.Header("Content-Type"));
@@ -26,9 +22,7 @@ public sealed class ReportingTests
         Assert.True(root.GetProperty("counters").TryGetProperty("go.gc.collections", out _));
         Assert.True(root.GetProperty("gauges").TryGetProperty("go.memory.heap.bytes", out _));
 
-        host.Time.Advance(TimeSpan.FromSeconds(20));
-        _ = await server.NextAsync();
-        await host.WaitForLogAsync("ReportDelivered", 2);
+        _ = await host.AdvanceToNextReportAsync(server, 2);
     }
 
     [Fact]
@@ -56,9 +50,7 @@ public sealed class ReportingTests
 
         for (var i = 2; i <= 4; i++)
         {
-            host.Time.Advance(Seconds(15));
-            Assert.Equal(At(15 * i), (await server.NextAsync()).Header("Measurements-Time"));
-            await host.WaitForLogAsync("ReportDelivered", i);
+            Assert.Equal(At(15 * i), (await host.AdvanceToNextReportAsync(server, i, Seconds(15))).Header("Measurements-Time"));
         }
     }
 
@@ -71,11 +63,7 @@ public sealed class ReportingTests
             ["HEROKU_METRICS_URL"] = server.Url(),
         });
 
-        await host.StartAsync();
-        await host.Time.WaitForTimerAsync(Seconds(20));
-        host.Time.Advance(Seconds(20));
-        _ = await server.NextAsync();
-        await host.WaitForLogAsync("ReportDelivered");
+        _ = await host.StartAndDeliverFirstReportAsync(server);
 
         // The second report takes 9.5 s (within the 10 s timeout) to be answered.
         var gate = server.HoldResponses();
@@ -91,9 +79,7 @@ public sealed class ReportingTests
         host.Time.Advance(Seconds(10.5));
         Assert.Equal(At(60), (await server.NextAsync()).Header("Measurements-Time"));
         await host.WaitForLogAsync("ReportDelivered", 3);
-        host.Time.Advance(Seconds(20));
-        Assert.Equal(At(80), (await server.NextAsync()).Header("Measurements-Time"));
-        await host.WaitForLogAsync("ReportDelivered", 4);
+        Assert.Equal(At(80), (await host.AdvanceToNextReportAsync(server, 4)).Header("Measurements-Time"));
 
         Assert.Equal(4, server.RequestCount);
         Assert.Equal(1, server.MaxConcurrentRequests);

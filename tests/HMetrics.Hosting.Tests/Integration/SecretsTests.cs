@@ -33,16 +33,12 @@ public sealed class SecretsTests
             ["HEROKU_METRICS_URL"] = SecretUrl(server.BaseAddress),
         });
 
-        await host.StartAsync();
-        await host.Time.WaitForTimerAsync(Seconds(20));
-        host.Time.Advance(Seconds(20));
-        var report = await server.NextAsync();
+        var report = await host.StartAndDeliverFirstReportAsync(server);
 
         Assert.Equal("Basic " + _basic, report.Header("Authorization"));
         Assert.Equal($"/metrics/{Uuid}?token={Token}&api_key={ApiKey}&X-Amz-Signature={Signature}&plain=visible", report.PathAndQuery);
         Assert.DoesNotContain("@", report.Header("Host"), StringComparison.Ordinal);
         Assert.DoesNotContain(User, report.PathAndQuery + report.Header("Host"), StringComparison.Ordinal);
-        await host.WaitForLogAsync("ReportDelivered");
     }
 
     [Fact]
@@ -55,9 +51,7 @@ public sealed class SecretsTests
             ["HerokuMetrics:BackoffJitter"] = "00:00:00",
         });
 
-        await host.StartAsync();
-        await host.Time.WaitForTimerAsync(Seconds(20));
-        host.Time.Advance(Seconds(20));
+        await host.StartAndSendFirstReportAsync();
         await host.WaitForLogAsync("ReportDelivered");
 
         // Each failure is followed by a recovery (backoff 1 s each time, the attempt count restarts).
@@ -118,9 +112,7 @@ public sealed class SecretsTests
             ["HerokuMetrics:FlushOnShutdown"] = "false",
         });
 
-        await host.StartAsync();
-        await host.Time.WaitForTimerAsync(Seconds(20));
-        host.Time.Advance(Seconds(20));
+        await host.StartAndSendFirstReportAsync();
         var failed = await host.WaitForLogAsync("ReportFailed");
         await host.Time.WaitForTimerAsync(Seconds(1));
         host.Time.Advance(Seconds(1));
@@ -144,9 +136,7 @@ public sealed class SecretsTests
             services => services.AddHerokuMetrics().AddHttpMessageHandler(() => new AuditHandler(audit)));
 
         audit.Throw = true;
-        await host.StartAsync();
-        await host.Time.WaitForTimerAsync(Seconds(20));
-        host.Time.Advance(Seconds(20));
+        await host.StartAndSendFirstReportAsync();
         var first = await host.WaitForLogAsync("ReportFailed");
         await host.Time.WaitForTimerAsync(Seconds(1));
         host.Time.Advance(Seconds(1));

@@ -21,11 +21,7 @@ public sealed class ShutdownTests
             ["HEROKU_METRICS_URL"] = server.Url(),
         });
 
-        await host.StartAsync();
-        await host.Time.WaitForTimerAsync(Seconds(20));
-        host.Time.Advance(Seconds(20));
-        _ = await server.NextAsync();
-        await host.WaitForLogAsync("ReportDelivered");
+        _ = await host.StartAndDeliverFirstReportAsync(server);
 
         GC.Collect();
         GC.Collect();
@@ -52,11 +48,7 @@ public sealed class ShutdownTests
             ["HerokuMetrics:FlushOnShutdown"] = "false",
         });
 
-        await host.StartAsync();
-        await host.Time.WaitForTimerAsync(Seconds(20));
-        host.Time.Advance(Seconds(20));
-        _ = await server.NextAsync();
-        await host.WaitForLogAsync("ReportDelivered");
+        _ = await host.StartAndDeliverFirstReportAsync(server);
 
         host.Time.Advance(Seconds(7));
         await host.Host.StopAsync().WaitAsync(_safety);
@@ -75,10 +67,8 @@ public sealed class ShutdownTests
             ["HEROKU_METRICS_URL"] = server.Url(),
         });
 
-        await host.StartAsync();
-        await host.Time.WaitForTimerAsync(Seconds(20));
         server.RespondByHanging();
-        host.Time.Advance(Seconds(20));
+        await host.StartAndSendFirstReportAsync();
         _ = await server.NextAsync();
 
         // Stop cancels the hung report at once; the flush then hangs too, until its own 10 s timeout.
@@ -108,10 +98,8 @@ public sealed class ShutdownTests
             },
             services => services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(300)));
 
-        await host.StartAsync();
-        await host.Time.WaitForTimerAsync(Seconds(20));
         server.RespondByHanging();
-        host.Time.Advance(Seconds(20));
+        await host.StartAndSendFirstReportAsync();
         _ = await server.NextAsync();
 
         // Fake time stands still, so only the host's (real) shutdown timeout can end the flush.
@@ -142,9 +130,7 @@ public sealed class ShutdownTests
         });
         server.RespondWithStatus(HttpStatusCode.InternalServerError);
 
-        await host.StartAsync();
-        await host.Time.WaitForTimerAsync(Seconds(20));
-        host.Time.Advance(Seconds(20));
+        await host.StartAndSendFirstReportAsync();
         await host.WaitForLogAsync("ReportFailed");
         await host.Time.WaitForTimerAsync(TimeSpan.FromMinutes(10));
         server.RespondWithStatus(HttpStatusCode.OK);

@@ -186,13 +186,9 @@ public sealed class HerokuMetricsOptionsTests
     {
         await using var server = await HerokuLikeServer.StartAsync();
         await using var host = MetricsHost.Create(new Dictionary<string, string?> { ["HEROKU_METRICS_URL"] = server.Url() });
-        await host.StartAsync();
 
         // The first delivered report proves the reporter runs with the valid start-up values.
-        await host.Time.WaitForTimerAsync(TimeSpan.FromSeconds(20));
-        host.Time.Advance(TimeSpan.FromSeconds(20));
-        _ = await server.NextAsync();
-        _ = await host.WaitForLogAsync("ReportDelivered");
+        _ = await host.StartAndDeliverFirstReportAsync(server);
 
         var configuration = (IConfigurationRoot)host.Host.Services.GetRequiredService<IConfiguration>();
         configuration[key] = value;
