@@ -9,19 +9,34 @@ public sealed class HerokuMetricsHealthCheckTests
 {
     private const string Secret = "0b9c1f2e-4a5d-4c3b-9e8f-7a6b5c4d3e2f";
 
-    [Fact]
-    public async Task Healthy_with_a_disabled_description_when_no_endpoint_is_configured()
+    [Theory]
+    [InlineData(null, null, "EndpointNotFound", "HEROKU_METRICS_URL not found")]
+    [InlineData("  ", null, "EndpointEmpty", "is empty")]
+    [InlineData("http://127.0.0.1:9/metrics/" + Secret, "false", "Disabled", "HerokuMetrics:Enabled")]
+    public async Task Healthy_with_a_disabled_description_saying_why_when_not_reporting(
+        string? endpoint, string? enabled, string idleEvent, string why)
     {
-        await using var host = MetricsHost.Create(
-            new Dictionary<string, string?>(),
-            services => services.AddHealthChecks().AddHerokuMetrics());
+        var settings = new Dictionary<string, string?>();
+        if (endpoint is not null)
+        {
+            settings["HEROKU_METRICS_URL"] = endpoint;
+        }
+
+        if (enabled is not null)
+        {
+            settings["HerokuMetrics:Enabled"] = enabled;
+        }
+
+        await using var host = MetricsHost.Create(settings, services => services.AddHealthChecks().AddHerokuMetrics());
         await host.StartAsync();
-        await host.WaitForLogAsync("EndpointNotFound");
+        await host.WaitForLogAsync(idleEvent);
 
         var entry = await CheckAsync(host);
 
         Assert.Equal(HealthStatus.Healthy, entry.Status);
         Assert.Contains("disabled", entry.Description, StringComparison.Ordinal);
+        Assert.Contains(why, entry.Description, StringComparison.Ordinal);
+        AssertNoSecret(entry);
     }
 
     [Fact]
