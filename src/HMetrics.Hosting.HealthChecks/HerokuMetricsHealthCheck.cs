@@ -18,7 +18,7 @@ internal sealed class HerokuMetricsHealthCheck(
         var now = status.Current;
         return Task.FromResult(now switch
         {
-            { State: HerokuMetricsState.Idle } => HealthCheckResult.Healthy(now.LastFailure ?? "disabled"),
+            { State: HerokuMetricsState.Idle } => HealthCheckResult.Healthy(now.IdleReason ?? "disabled"),
             { State: HerokuMetricsState.NotStarted } => HealthCheckResult.Healthy("not started yet"),
             { FailingSince: null } => HealthCheckResult.Healthy(now.LastSuccess is null ? "reporting; no report due yet" : "reports are delivered", Data(now)),
             _ when timeProvider.GetUtcNow() - now.FailingSince.Value >= options.CurrentValue.UnhealthyAfter =>

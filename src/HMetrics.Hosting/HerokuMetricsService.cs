@@ -173,7 +173,6 @@ internal sealed class HerokuMetricsService : BackgroundService
             return false;
         }
 
-        _options = options;
         _lastSeenOptions = options;
         _endpoint = MetricsEndpoint.Parse(options.Endpoint);
         if (_metrics is null)
@@ -258,8 +257,6 @@ internal sealed class HerokuMetricsService : BackgroundService
         {
             Log.Recovered(_logger, endpoint.Redacted, _failedAttempts, _timeProvider.GetElapsedTime(_failingSince));
             _failedAttempts = 0;
-            _lastFailureReason = null;
-            _repeatedFailures = 0;
         }
 
         Log.ReportDelivered(_logger, count, endpoint.Redacted, (int)response.StatusCode);

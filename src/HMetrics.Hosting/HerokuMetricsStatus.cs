@@ -7,7 +7,7 @@ namespace HMetrics.Hosting;
 internal sealed class HerokuMetricsStatus
 {
     private readonly Lock _lock = new();
-    private Snapshot _current = new(HerokuMetricsState.NotStarted, null, null, 0, null);
+    private Snapshot _current = new(HerokuMetricsState.NotStarted, null, null, 0, null, null);
 
     internal enum HerokuMetricsState
     {
@@ -21,7 +21,8 @@ internal sealed class HerokuMetricsStatus
         DateTimeOffset? LastSuccess,
         DateTimeOffset? FailingSince,
         int ConsecutiveFailures,
-        string? LastFailure);
+        string? LastFailure,
+        string? IdleReason);
 
     public Snapshot Current
     {
@@ -34,7 +35,7 @@ internal sealed class HerokuMetricsStatus
         }
     }
 
-    public void Idle(string why) => Set(_ => new(HerokuMetricsState.Idle, null, null, 0, why));
+    public void Idle(string why) => Set(_ => new(HerokuMetricsState.Idle, null, null, 0, null, why));
 
     public void Reporting() => Set(s => s with { State = HerokuMetricsState.Reporting });
 
