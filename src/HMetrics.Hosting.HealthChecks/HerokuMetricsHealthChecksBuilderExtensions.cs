@@ -39,7 +39,7 @@ public static class HerokuMetricsHealthChecksBuilderExtensions
         return builder.Add(new HealthCheckRegistration(
             name,
             static sp => new HerokuMetricsHealthCheck(
-                sp.GetRequiredService<HerokuMetricsStatus>(),
+                sp.GetRequiredService<IHerokuMetricsStatusProvider>(),
                 sp.GetRequiredService<IOptionsMonitor<HerokuMetricsHealthCheckOptions>>(),
                 sp.GetRequiredService<TimeProvider>()),
             HealthStatus.Unhealthy,

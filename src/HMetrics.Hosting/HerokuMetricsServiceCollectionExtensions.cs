@@ -54,7 +54,7 @@ public static class HerokuMetricsServiceCollectionExtensions
 
     private static IHttpClientBuilder AddCore(IServiceCollection services)
     {
-        if (services.Any(static d => d.ServiceType == typeof(HerokuMetricsService)))
+        if (services.Any(static d => d.ServiceType == typeof(HerokuMetricsReporter)))
         {
             return new HerokuMetricsHttpClientBuilder(services);
         }
@@ -68,18 +68,19 @@ public static class HerokuMetricsServiceCollectionExtensions
         _ = services.AddSingleton<IPostConfigureOptions<HerokuMetricsOptions>>(
             static sp => new HerokuMetricsEndpointSetup(sp.GetService<IConfiguration>()));
         services.TryAddSingleton(TimeProvider.System);
-        _ = services.AddSingleton<HerokuMetricsStatus>();
+        _ = services.AddSingleton<HerokuMetricsStatusWriter>();
+        _ = services.AddSingleton<IHerokuMetricsStatusProvider>(static sp => sp.GetRequiredService<HerokuMetricsStatusWriter>());
         _ = services.AddLogging();
 
-        _ = services.AddSingleton(static sp => new HerokuMetricsService(
+        _ = services.AddSingleton(static sp => new HerokuMetricsReporter(
             sp.GetRequiredService<IOptionsMonitor<HerokuMetricsOptions>>(),
             sp.GetRequiredService<HerokuMetricsOptionsReloadGuard>(),
             () => sp.GetRequiredService<HerokuMetricsClient>(),
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<HerokuMetricsStatus>(),
+            sp.GetRequiredService<HerokuMetricsStatusWriter>(),
             sp.GetService<IMeterFactory>()));
-        _ = services.AddSingleton<IHostedService>(static sp => sp.GetRequiredService<HerokuMetricsService>());
+        _ = services.AddSingleton<IHostedService>(static sp => sp.GetRequiredService<HerokuMetricsReporter>());
 
         var builder = services.AddHttpClient<HerokuMetricsClient>(HerokuMetricsClient.Name)
             .ConfigureHttpClient(static client => client.Timeout = Timeout.InfiniteTimeSpan)

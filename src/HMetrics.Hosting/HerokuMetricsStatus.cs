@@ -1,56 +1,55 @@
 namespace HMetrics.Hosting;
 
 /// <summary>
-/// What the reporter last did, for the health check. Written by the reporter, read from any thread.
+/// A read-only snapshot of the reporter's state, for health checks and diagnostics pages.
 /// </summary>
-/// <remarks>Holds no URL: a health report is often served to anyone who asks.</remarks>
-internal sealed class HerokuMetricsStatus
+/// <remarks>
+/// Holds no URL and no free text that could quote one: a health report is often served to anyone who asks. Failures are
+/// named by class (<c>http_5xx</c>, <c>timeout</c>, ...).
+/// </remarks>
+public sealed class HerokuMetricsStatus
 {
-    private readonly Lock _lock = new();
-    private Snapshot _current = new(HerokuMetricsState.NotStarted, null, null, 0, null, null);
-
-    internal enum HerokuMetricsState
+    internal HerokuMetricsStatus(
+        HerokuMetricsState state,
+        string? idleReason,
+        DateTimeOffset? lastSuccess,
+        int consecutiveFailures,
+        DateTimeOffset? failingSince,
+        string? lastFailure,
+        int backlog,
+        long droppedSamples)
     {
-        NotStarted,
-        Idle,
-        Reporting,
+        State = state;
+        IdleReason = idleReason;
+        LastSuccess = lastSuccess;
+        ConsecutiveFailures = consecutiveFailures;
+        FailingSince = failingSince;
+        LastFailure = lastFailure;
+        Backlog = backlog;
+        DroppedSamples = droppedSamples;
     }
 
-    internal sealed record Snapshot(
-        HerokuMetricsState State,
-        DateTimeOffset? LastSuccess,
-        DateTimeOffset? FailingSince,
-        int ConsecutiveFailures,
-        string? LastFailure,
-        string? IdleReason);
+    /// <summary>Gets what the reporter is doing.</summary>
+    public HerokuMetricsState State { get; }
 
-    public Snapshot Current
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _current;
-            }
-        }
-    }
+    /// <summary>Gets why the reporter is idle, when <see cref="State"/> is <see cref="HerokuMetricsState.Idle"/>.</summary>
+    public string? IdleReason { get; }
 
-    public void Idle(string why) => Set(_ => new(HerokuMetricsState.Idle, null, null, 0, null, why));
+    /// <summary>Gets when the endpoint last acknowledged a report.</summary>
+    public DateTimeOffset? LastSuccess { get; }
 
-    public void Reporting() => Set(s => s with { State = HerokuMetricsState.Reporting });
+    /// <summary>Gets how many delivery attempts have failed since the last success.</summary>
+    public int ConsecutiveFailures { get; }
 
-    public void Succeeded(DateTimeOffset now) => Set(s => s with { LastSuccess = now, FailingSince = null, ConsecutiveFailures = 0, LastFailure = null });
+    /// <summary>Gets when the current run of failures began; <see langword="null"/> while reports flow.</summary>
+    public DateTimeOffset? FailingSince { get; }
 
-    /// <param name="now">When the failure happened.</param>
-    /// <param name="kind">The failure class (http_5xx, timeout, ...), never free text that could quote the URL.</param>
-    public void Failed(DateTimeOffset now, string kind) =>
-        Set(s => s with { FailingSince = s.FailingSince ?? now, ConsecutiveFailures = s.ConsecutiveFailures + 1, LastFailure = kind });
+    /// <summary>Gets the class of the last failure (<c>http_4xx</c>, <c>http_5xx</c>, <c>timeout</c>, <c>transport</c>, ...), if reports are failing.</summary>
+    public string? LastFailure { get; }
 
-    private void Set(Func<Snapshot, Snapshot> change)
-    {
-        lock (_lock)
-        {
-            _current = change(_current);
-        }
-    }
+    /// <summary>Gets how many samples wait to be delivered, the newest included.</summary>
+    public int Backlog { get; }
+
+    /// <summary>Gets how many samples were dropped, since the reporter started, because the endpoint would no longer accept them.</summary>
+    public long DroppedSamples { get; }
 }

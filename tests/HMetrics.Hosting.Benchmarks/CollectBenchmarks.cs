@@ -10,13 +10,13 @@ namespace HMetrics.Hosting.Benchmarks;
 [MemoryDiagnoser]
 public class CollectBenchmarks
 {
-    private RuntimeMetrics _metrics = null!;
+    private RuntimeMetricTable _metrics = null!;
     private RuntimeMetricsCollector _collector = null!;
 
     [GlobalSetup]
     public void Setup()
     {
-        _metrics = new RuntimeMetrics();
+        _metrics = new RuntimeMetricTable();
         _collector = new RuntimeMetricsCollector(_metrics.All);
     }
 

@@ -6,12 +6,12 @@ namespace HMetrics.Hosting.Benchmarks;
 [MemoryDiagnoser]
 public class ReadingBenchmarks
 {
-    private RuntimeMetrics _metrics = null!;
+    private RuntimeMetricTable _metrics = null!;
     private Func<double> _read = null!;
 
     public static IEnumerable<string> Names()
     {
-        using var metrics = new RuntimeMetrics();
+        using var metrics = new RuntimeMetricTable();
         return metrics.All.Select(m => m.Name).ToArray();
     }
 
@@ -21,7 +21,7 @@ public class ReadingBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _metrics = new RuntimeMetrics();
+        _metrics = new RuntimeMetricTable();
         _read = _metrics.All.Single(m => m.Name == Name).Read;
     }
 

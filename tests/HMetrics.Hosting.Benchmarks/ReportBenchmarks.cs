@@ -15,7 +15,7 @@ public class ReportBenchmarks
     private LoopbackSink _sink = null!;
     private ServiceProvider _services = null!;
     private IHttpClientFactory _factory = null!;
-    private RuntimeMetrics _metrics = null!;
+    private RuntimeMetricTable _metrics = null!;
     private RuntimeMetricsCollector _collector = null!;
     private MetricsEndpoint _endpoint = null!;
     private string _userAgent = null!;
@@ -30,7 +30,7 @@ public class ReportBenchmarks
         _ = services.AddHerokuMetrics(o => o.Endpoint = _sink.Url.ToString());
         _services = services.BuildServiceProvider();
         _factory = _services.GetRequiredService<IHttpClientFactory>();
-        _metrics = new RuntimeMetrics();
+        _metrics = new RuntimeMetricTable();
         _collector = new RuntimeMetricsCollector(_metrics.All);
         _endpoint = MetricsEndpoint.Parse(_sink.Url.ToString());
         _userAgent = new HerokuMetricsOptions().UserAgent;
@@ -44,7 +44,7 @@ public class ReportBenchmarks
         await _sink.DisposeAsync();
     }
 
-    /// <summary>What <c>HerokuMetricsService.ReportAsync</c> does for one report, minus disabled logging.</summary>
+    /// <summary>What <c>HerokuMetricsReporter.ReportAsync</c> does for one report, minus disabled logging.</summary>
     [Benchmark(Description = "ours: full report, Go schema")]
     public async Task<int> Ours()
     {

@@ -97,7 +97,7 @@ public sealed class LifetimeTests
         await host.Host.StopAsync().WaitAsync(RealBound);
         await host.Host.StopAsync().WaitAsync(RealBound);
 
-        var service = host.Host.Services.GetServices<IHostedService>().OfType<HerokuMetricsService>().Single();
+        var service = host.Host.Services.GetServices<IHostedService>().OfType<HerokuMetricsReporter>().Single();
         await service.StopAsync(CancellationToken.None).WaitAsync(RealBound);
 
         Assert.Equal(2, server.Requests.Count);
@@ -110,7 +110,7 @@ public sealed class LifetimeTests
     {
         await using var server = await HerokuLikeServer.StartAsync();
         var host = MetricsHost.Create(Settings(server.Url()));
-        var service = host.Host.Services.GetServices<IHostedService>().OfType<HerokuMetricsService>().Single();
+        var service = host.Host.Services.GetServices<IHostedService>().OfType<HerokuMetricsReporter>().Single();
         await host.StartAndSendFirstReportAsync();
         _ = await host.WaitForLogAsync("ReportDelivered");
 

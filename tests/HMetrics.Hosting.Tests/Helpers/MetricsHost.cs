@@ -36,7 +36,7 @@ internal sealed class MetricsHost : IAsyncDisposable
     public IConfigurationRoot Configuration => (IConfigurationRoot)Host.Services.GetRequiredService<IConfiguration>();
 
     /// <summary>Gets the hosted service itself, e.g. to see whether its execution has ended.</summary>
-    internal HerokuMetricsService Service => Host.Services.GetRequiredService<HerokuMetricsService>();
+    internal HerokuMetricsReporter Service => Host.Services.GetRequiredService<HerokuMetricsReporter>();
 
     /// <summary>Gets every record logged so far under <paramref name="eventName"/>.</summary>
     public IReadOnlyList<FakeLogRecord> Records(string eventName) =>

@@ -1,0 +1,50 @@
+using System.Globalization;
+
+namespace HMetrics.Hosting.Http;
+
+/// <summary>
+/// The typed HTTP client that posts one report.
+/// </summary>
+/// <remarks>
+/// Typed clients are transient: the reporter asks for a new one per report, so handler rotation and DNS changes are
+/// honoured while the host runs for weeks.
+/// </remarks>
+internal sealed class HerokuMetricsClient(HttpClient httpClient)
+{
+    /// <summary>The name of the client's <see cref="IHttpClientFactory"/> registration.</summary>
+    internal const string Name = "HMetrics.Hosting";
+
+    internal const string MeasurementsTimeHeader = "Measurements-Time";
+    internal const string MeasurementsCountHeader = "Measurements-Count";
+
+    private const string ContentType = "application/json";
+
+    /// <summary>Posts <paramref name="body"/> and returns the status without reading the response body.</summary>
+    public async Task<ReportResponse> PostAsync(
+        MetricsEndpoint endpoint,
+        ReadOnlyMemory<byte> body,
+        int count,
+        string userAgent,
+        DateTimeOffset measuredAt,
+        CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.RequestUri);
+        request.Content = new ReadOnlyMemoryContent(body);
+
+        // Raw header values are written to the wire as they are: no parsed header objects per report.
+        _ = request.Content.Headers.TryAddWithoutValidation("Content-Type", ContentType);
+        _ = request.Headers.TryAddWithoutValidation("User-Agent", userAgent);
+        request.Headers.Authorization = endpoint.Authorization;
+        _ = request.Headers.TryAddWithoutValidation(
+            MeasurementsTimeHeader,
+            measuredAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+        _ = request.Headers.TryAddWithoutValidation(MeasurementsCountHeader, count.ToString(CultureInfo.InvariantCulture));
+
+        // Headers only: a misbehaving endpoint could answer with an endless body, and there is nothing in it for us.
+        using var response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+
+        // Parsing Retry-After on answers where it does not count would only allocate.
+        var retryAfter = ReportResponse.HonoursRetryAfter(response.StatusCode) ? response.Headers.RetryAfter : null;
+        return new ReportResponse(response.StatusCode, retryAfter);
+    }
+}

@@ -1,0 +1,123 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace HMetrics.Hosting.Runtime;
+
+/// <summary>
+/// Reads the metrics at send time and writes the report body, keeping counters as deltas since the last report the
+/// endpoint acknowledged.
+/// </summary>
+/// <remarks>
+/// A counter's delta is its cumulative reading minus the reading of the last acknowledged report, so a failed report
+/// changes nothing and its counts arrive with the next success: the sum of delivered deltas always equals what
+/// happened. Not thread-safe: the reporter calls it from one report at a time. The buffer and the JSON writer are
+/// reused so that steady-state collection allocates nothing.
+/// </remarks>
+internal sealed class RuntimeMetricsCollector
+{
+    private static readonly JsonEncodedText _counters = JsonEncodedText.Encode("counters");
+    private static readonly JsonEncodedText _gauges = JsonEncodedText.Encode("gauges");
+
+    // Above this a double no longer holds every integer, so it is written as a double.
+    private const double MaxExactInteger = 9007199254740992d;
+
+    private readonly RuntimeMetric[] _metrics;
+    private readonly double[] _acknowledged;
+    private readonly double[] _sent;
+    private readonly bool[] _wasSent;
+    private readonly ArrayBufferWriter<byte> _buffer = new(1024);
+    private readonly Utf8JsonWriter _writer;
+
+    public RuntimeMetricsCollector(RuntimeMetric[] metrics)
+    {
+        _metrics = metrics;
+        _acknowledged = new double[metrics.Length];
+        _sent = new double[metrics.Length];
+        _wasSent = new bool[metrics.Length];
+        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true });
+    }
+
+    /// <summary>
+    /// Reads every metric of <paramref name="schema"/> now and writes <c>{"counters":{...},"gauges":{...}}</c>.
+    /// </summary>
+    /// <param name="schema">Which names to write.</param>
+    /// <param name="count">The number of metrics written, for the <c>Measurements-Count</c> header.</param>
+    /// <returns>The UTF-8 body, valid until the next call.</returns>
+    public ReadOnlyMemory<byte> Collect(HerokuMetricsSchema schema, out int count)
+    {
+        _buffer.ResetWrittenCount();
+        _writer.Reset(_buffer);
+        count = 0;
+
+        _writer.WriteStartObject();
+        _writer.WriteStartObject(_counters);
+        for (var i = 0; i < _metrics.Length; i++)
+        {
+            _wasSent[i] = false;
+            var metric = _metrics[i];
+            if (!metric.IsCounter || !metric.IsIn(schema))
+            {
+                continue;
+            }
+
+            var current = metric.Read();
+            if (Write(metric, current - _acknowledged[i]))
+            {
+                _sent[i] = current;
+                _wasSent[i] = true;
+                count++;
+            }
+        }
+
+        _writer.WriteEndObject();
+        _writer.WriteStartObject(_gauges);
+        for (var i = 0; i < _metrics.Length; i++)
+        {
+            var metric = _metrics[i];
+            if (!metric.IsCounter && metric.IsIn(schema) && Write(metric, metric.Read()))
+            {
+                count++;
+            }
+        }
+
+        _writer.WriteEndObject();
+        _writer.WriteEndObject();
+        _writer.Flush();
+        return _buffer.WrittenMemory;
+    }
+
+    /// <summary>
+    /// Records that the endpoint accepted the last collected body: its counter readings become the new baseline.
+    /// </summary>
+    public void Acknowledge()
+    {
+        for (var i = 0; i < _metrics.Length; i++)
+        {
+            if (_wasSent[i])
+            {
+                _acknowledged[i] = _sent[i];
+                _wasSent[i] = false;
+            }
+        }
+    }
+
+    private bool Write(RuntimeMetric metric, double value)
+    {
+        if (!double.IsFinite(value))
+        {
+            // JSON has no NaN or infinity; leaving the name out is better than inventing a number.
+            return false;
+        }
+
+        if (Math.Abs(value) < MaxExactInteger && value == Math.Floor(value))
+        {
+            _writer.WriteNumber(metric.EncodedName, (long)value);
+        }
+        else
+        {
+            _writer.WriteNumber(metric.EncodedName, value);
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,100 @@
+using System.Net;
+using HMetrics.Hosting.Tests.Helpers;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace HMetrics.Hosting.Tests.HealthChecks;
+
+public sealed class HerokuMetricsHealthCheckTests
+{
+    private const string Secret = "0b9c1f2e-4a5d-4c3b-9e8f-7a6b5c4d3e2f";
+
+    [Theory]
+    [InlineData(null, null, "EndpointNotFound", "HEROKU_METRICS_URL not found")]
+    [InlineData("  ", null, "EndpointEmpty", "is empty")]
+    [InlineData("http://127.0.0.1:9/metrics/" + Secret, "false", "Disabled", "HerokuMetrics:Enabled")]
+    public async Task Healthy_with_a_disabled_description_saying_why_when_not_reporting(
+        string? endpoint, string? enabled, string idleEvent, string why)
+    {
+        var settings = new Dictionary<string, string?>();
+        if (endpoint is not null)
+        {
+            settings["HEROKU_METRICS_URL"] = endpoint;
+        }
+
+        if (enabled is not null)
+        {
+            settings["HerokuMetrics:Enabled"] = enabled;
+        }
+
+        await using var host = MetricsHost.Create(settings, services => services.AddHealthChecks().AddHerokuMetrics());
+        await host.StartAsync();
+        await host.WaitForLogAsync(idleEvent);
+
+        var entry = await CheckAsync(host);
+
+        Assert.Equal(HealthStatus.Healthy, entry.Status);
+        Assert.Contains("disabled", entry.Description, StringComparison.Ordinal);
+        Assert.Contains(why, entry.Description, StringComparison.Ordinal);
+        AssertNoSecret(entry);
+    }
+
+    [Fact]
+    public async Task Healthy_while_reports_flow_degraded_after_a_failure_unhealthy_after_the_window_and_healthy_again()
+    {
+        await using var server = await HerokuLikeServer.StartAsync();
+        await using var host = MetricsHost.Create(
+            new Dictionary<string, string?>
+            {
+                ["HEROKU_METRICS_URL"] = server.Url($"/metrics/{Secret}?token=tok-secret-1"),
+                ["HerokuMetrics:BackoffJitter"] = "00:00:00",
+            },
+            services => services.AddHealthChecks().AddHerokuMetrics(configure: o => o.UnhealthyAfter = TimeSpan.FromMinutes(2)));
+        await host.StartAndSendFirstReportAsync();
+        await host.WaitForLogAsync("ReportDelivered");
+
+        Assert.Equal(HealthStatus.Healthy, (await CheckAsync(host)).Status);
+
+        server.RespondWithStatus(HttpStatusCode.InternalServerError);
+        host.Time.Advance(TimeSpan.FromSeconds(20));
+        await host.WaitForLogAsync("ReportFailed");
+
+        var degraded = await CheckAsync(host);
+        Assert.Equal(HealthStatus.Degraded, degraded.Status);
+        Assert.Equal("http_5xx", degraded.Data["lastFailure"]);
+
+        // Keep failing through the backoff until two minutes have passed since the first failure.
+        var failures = 1;
+        for (var delay = TimeSpan.FromSeconds(1); failures < 8; delay += delay)
+        {
+            await host.Time.WaitForTimerAsync(delay);
+            host.Time.Advance(delay);
+            await host.WaitForLogAsync("ReportFailed", ++failures);
+        }
+
+        var unhealthy = await CheckAsync(host);
+        Assert.Equal(HealthStatus.Unhealthy, unhealthy.Status);
+        AssertNoSecret(unhealthy);
+
+        server.RespondWithStatus(HttpStatusCode.OK);
+        await host.Time.WaitForTimerAsync(TimeSpan.FromSeconds(128));
+        host.Time.Advance(TimeSpan.FromSeconds(128));
+        await host.WaitForLogAsync("Recovered");
+
+        Assert.Equal(HealthStatus.Healthy, (await CheckAsync(host)).Status);
+    }
+
+    private static async Task<HealthReportEntry> CheckAsync(MetricsHost host)
+    {
+        var report = await host.Host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+        return report.Entries["heroku-metrics"];
+    }
+
+    private static void AssertNoSecret(HealthReportEntry entry)
+    {
+        var text = entry.Description + string.Join(",", entry.Data.Select(kv => kv.Key + "=" + kv.Value));
+        Assert.DoesNotContain(Secret, text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("tok-secret-1", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("127.0.0.1", text, StringComparison.Ordinal);
+    }
+}
