@@ -23,8 +23,9 @@ internal static partial class Log
     [LoggerMessage(4, LogLevel.Information, "Heroku metrics started: posting to {Endpoint} every {PostInterval} with the {Schema} schema.", EventName = "Started")]
     public static partial void Started(ILogger logger, string endpoint, TimeSpan postInterval, HerokuMetricsSchema schema);
 
-    [LoggerMessage(5, LogLevel.Warning, "HerokuMetrics:HttpTimeout {HttpTimeout} would let a report outlast the post interval {PostInterval}; using {EffectiveTimeout} instead.", EventName = "HttpTimeoutClamped")]
-    public static partial void HttpTimeoutClamped(ILogger logger, TimeSpan httpTimeout, TimeSpan postInterval, TimeSpan effectiveTimeout);
+    // Warning when the user set HttpTimeout; Debug when the default is clamped for a short interval, as documented.
+    [LoggerMessage(EventId = 5, Message = "HerokuMetrics:HttpTimeout {HttpTimeout} would let a report outlast the post interval {PostInterval}; using {EffectiveTimeout} instead.", EventName = "HttpTimeoutClamped")]
+    public static partial void HttpTimeoutClamped(ILogger logger, LogLevel level, TimeSpan httpTimeout, TimeSpan postInterval, TimeSpan effectiveTimeout);
 
     // Warning for the first failures and whenever the reason changes; Debug for a repeat inside a summary period.
     [LoggerMessage(EventId = 6, Message = "Heroku metrics report to {Endpoint} failed: {Reason}. Attempt {Attempt}; next try in {Delay}.", EventName = "ReportFailed")]
@@ -50,4 +51,10 @@ internal static partial class Log
 
     [LoggerMessage(13, LogLevel.Warning, "Heroku metrics reports to {Endpoint} are still failing: {Reason}. Attempt {Attempt}; {Repeats} identical failures in the last {Period} were logged at Debug only; next try in {Delay}.", EventName = "FailuresContinuing")]
     public static partial void FailuresContinuing(ILogger logger, string endpoint, string reason, int attempt, int repeats, TimeSpan period, TimeSpan delay);
+
+    [LoggerMessage(14, LogLevel.Warning, "Heroku metrics dropped {Count} samples measured between {From} and {To}: the endpoint no longer accepts measurements that old, so those intervals stay empty on the charts.", EventName = "SamplesDropped")]
+    public static partial void SamplesDropped(ILogger logger, int count, DateTimeOffset from, DateTimeOffset to);
+
+    [LoggerMessage(15, LogLevel.Warning, "Heroku metrics endpoint {Endpoint} rejected the sample measured at {MeasuredAt} with status {StatusCode}; re-sending it cannot succeed, so it is dropped.", EventName = "SampleRejected")]
+    public static partial void SampleRejected(ILogger logger, string endpoint, DateTimeOffset measuredAt, int statusCode);
 }

@@ -63,6 +63,26 @@ internal sealed class MetricsEndpoint
         return null;
     }
 
+    /// <summary>Parses <paramref name="value"/> if it is a usable endpoint.</summary>
+    /// <returns>The endpoint, or <see langword="null"/> when <see cref="Validate"/> rejects the value; never throws.</returns>
+    public static MetricsEndpoint? TryParse(string value)
+    {
+        if (Validate(value) is not null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return Parse(value);
+        }
+        catch (Exception ex) when (ex is UriFormatException or ArgumentException or FormatException)
+        {
+            // Validate and Parse disagree only on pathological input; such a value is simply not usable.
+            return null;
+        }
+    }
+
     /// <summary>Parses a value that <see cref="Validate"/> accepted.</summary>
     public static MetricsEndpoint Parse(string value)
     {

@@ -3,7 +3,7 @@ using System.Net;
 namespace HMetrics.Hosting.Http;
 
 /// <summary>
-/// Ends a reporting run so the retry strategy restarts it after a backoff delay.
+/// A failed delivery attempt: ends the delivery run so the retry strategy tries again after a backoff delay.
 /// </summary>
 /// <remarks>Its message never contains the endpoint URL.</remarks>
 internal sealed class ReportFailedException : Exception
@@ -29,6 +29,12 @@ internal sealed class ReportFailedException : Exception
         StatusCode = statusCode;
         RetryAfter = retryAfter;
     }
+
+    /// <summary>
+    /// Gets whether the endpoint rejected the sample itself (400: stale or malformed; 413: too large), so re-sending the
+    /// same bytes cannot succeed.
+    /// </summary>
+    public bool RejectsSample => StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.RequestEntityTooLarge;
 
     /// <summary>Gets the failure class, free of any URL: http_3xx, http_4xx, http_5xx, http_other, timeout, transport or error.</summary>
     public string Kind { get; } = "error";

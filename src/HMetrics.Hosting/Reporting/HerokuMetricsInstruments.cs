@@ -18,6 +18,7 @@ internal sealed class HerokuMetricsInstruments : IDisposable
     private readonly Counter<long> _failed;
     private readonly Histogram<double> _duration;
     private readonly Histogram<long> _payload;
+    private readonly Counter<long> _dropped;
     private double _backoffSeconds;
 
     public HerokuMetricsInstruments(IMeterFactory? meterFactory)
@@ -29,6 +30,7 @@ internal sealed class HerokuMetricsInstruments : IDisposable
         _failed = _meter.CreateCounter<long>("hmetrics.reports.failed", "{report}", "Reports that failed, by reason: http_3xx, http_4xx, http_5xx, http_other, timeout, transport.");
         _duration = _meter.CreateHistogram<double>("hmetrics.report.duration", "s", "Time from sending a report to its response or failure.");
         _payload = _meter.CreateHistogram<long>("hmetrics.report.payload.size", "By", "Size of each report body sent.");
+        _dropped = _meter.CreateCounter<long>("hmetrics.samples.dropped", "{sample}", "Samples never delivered: older than the endpoint accepts, rejected by it (400, 413), or pushed out of a full backlog.");
         _ = _meter.CreateObservableGauge("hmetrics.backoff.delay", () => Volatile.Read(ref _backoffSeconds), "s", "The current backoff delay before the next attempt; 0 while reports flow.");
     }
 
@@ -46,6 +48,8 @@ internal sealed class HerokuMetricsInstruments : IDisposable
         _duration.Record(duration.TotalSeconds);
         _payload.Record(payloadBytes);
     }
+
+    public void Dropped(int samples) => _dropped.Add(samples);
 
     public void BackingOff(TimeSpan delay) => Volatile.Write(ref _backoffSeconds, delay.TotalSeconds);
 

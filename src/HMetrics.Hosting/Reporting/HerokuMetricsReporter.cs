@@ -1,52 +1,29 @@
 using System.Diagnostics.Metrics;
-using System.Globalization;
-using System.Net;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Polly;
-using Polly.Retry;
 
 namespace HMetrics.Hosting.Reporting;
 
 /// <summary>
-/// Posts a report every <see cref="HerokuMetricsOptions.PostInterval"/>; a failed report ends the run and a Polly
-/// retry strategy restarts it after the backoff delay.
+/// The hosted service: decides at start whether to report, then wires the parts — settings, sampler, backlog,
+/// delivery — and delivers what is left when the host stops.
 /// </summary>
+/// <remarks>
+/// Nothing escapes to the host: activation, delivery and the flush end in a log line at worst, and
+/// <see cref="StopAsync"/> never throws.
+/// </remarks>
 internal sealed class HerokuMetricsReporter : BackgroundService
 {
-    // A long outage would otherwise log a Warning every MaxBackoff for as long as it lasts: the first failures are
-    // each worth a line, later identical ones are summarised once per period (and stay visible at Debug).
-    internal const int FailuresLoggedIndividually = 5;
-    internal static readonly TimeSpan FailureSummaryPeriod = TimeSpan.FromHours(1);
-
     private readonly IOptionsMonitor<HerokuMetricsOptions> _optionsMonitor;
     private readonly HerokuMetricsOptionsReloadGuard _validation;
     private readonly Func<HerokuMetricsClient> _clientFactory;
-    private readonly ILogger _logger;
-    private readonly TimeProvider _timeProvider;
-    private readonly RuntimeMetric[]? _metrics;
-    private readonly BackoffSchedule _backoff;
-    private readonly ResiliencePipeline _pipeline;
-    private readonly HerokuMetricsInstruments _instruments;
-    private readonly HerokuMetricsStatusWriter _status;
+    private readonly ReportingContext _context;
+    private HerokuMetricsOptions? _startOptions;
 
-    // Touched only by the reporting run, the retry callbacks it triggers and the shutdown flush after it: never at once.
-    private HerokuMetricsOptions _options;
-    private HerokuMetricsOptions? _lastSeenOptions;
-
-    // Created on activation: an idle reporter subscribes to no runtime events and opens no files.
-    private RuntimeMetricTable? _runtimeMetrics;
-    private RuntimeMetricsCollector? _collector;
-    private MetricsEndpoint? _endpoint;
-    private long _runStartedAt;
-    private bool _reportAtRunStart;
-    private int _failedAttempts;
-    private long _failingSince;
-    private string? _lastFailureReason;
-    private long _lastFailureWarningAt;
-    private int _repeatedFailures;
-    private (TimeSpan HttpTimeout, TimeSpan PostInterval) _clampReported;
+    // Made on activation: an idle reporter subscribes to no runtime events, opens no files and starts no timer.
+    private ActiveParts? _active;
     private int _flushStarted;
 
     internal HerokuMetricsReporter(
@@ -55,45 +32,21 @@ internal sealed class HerokuMetricsReporter : BackgroundService
         Func<HerokuMetricsClient> clientFactory,
         ILoggerFactory loggerFactory,
         TimeProvider timeProvider,
-        HerokuMetricsStatusWriter? status = null,
-        IMeterFactory? meterFactory = null,
-        Func<double>? jitterSample = null,
-        RuntimeMetric[]? metrics = null)
+        HerokuMetricsStatusWriter status,
+        IMeterFactory? meterFactory)
     {
         _optionsMonitor = optionsMonitor;
         _validation = validation;
         _clientFactory = clientFactory;
-        _logger = loggerFactory.CreateLogger(Log.Category);
-        _timeProvider = timeProvider;
-        _instruments = new HerokuMetricsInstruments(meterFactory);
-        _status = status ?? new HerokuMetricsStatusWriter();
-        _metrics = metrics;
-        _backoff = new BackoffSchedule(jitterSample ?? Random.Shared.NextDouble);
-        _options = new HerokuMetricsOptions();
-        _pipeline = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
-            .AddRetry(new RetryStrategyOptions
-            {
-                // Anything but shutdown ends a run and is retried: the library never gives up while the host runs.
-                ShouldHandle = static args => new ValueTask<bool>(args.Outcome.Exception is not null and not OperationCanceledException),
-                MaxRetryAttempts = int.MaxValue,
-                BackoffType = DelayBackoffType.Constant,
-                UseJitter = false,
-                DelayGenerator = args => new ValueTask<TimeSpan?>(NextDelay(args.Outcome.Exception)),
-                OnRetry = args =>
-                {
-                    OnRunFailed(args.Outcome.Exception, args.RetryDelay);
-                    return default;
-                },
-            })
-            .Build();
+        _context = new ReportingContext(timeProvider, CreateLogger(loggerFactory), status, new HerokuMetricsInstruments(meterFactory));
     }
 
     /// <inheritdoc/>
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         // Read while the guard still throws, so options replaced by a reload since the host's start-up validation fail the
-        // start too; from here on each reloaded instance is checked by the reporter instead.
-        _options = _optionsMonitor.CurrentValue;
+        // start too; from here on each change is checked by the settings source instead.
+        _startOptions = _optionsMonitor.CurrentValue;
         _validation.StopThrowing();
         return base.StartAsync(cancellationToken);
     }
@@ -101,28 +54,40 @@ internal sealed class HerokuMetricsReporter : BackgroundService
     /// <inheritdoc/>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        await base.StopAsync(cancellationToken).ConfigureAwait(false);
-
-        // The run must be over before the flush touches its state; if the host gave up waiting for it, skip.
-        if (_endpoint is null || ExecuteTask is not { IsCompleted: true } || !_options.FlushOnShutdown)
+        try
         {
-            return;
-        }
+            await base.StopAsync(cancellationToken).ConfigureAwait(false);
+            _active?.Sampler.Stop();
 
-        // IHost.StopAsync may be called more than once and calls every hosted service again; there is one last report only.
-        if (Interlocked.Exchange(ref _flushStarted, 1) != 0)
+            // The delivery loop must be over before the flush touches the backlog; if the host gave up waiting, skip.
+            if (_active is not { } active || ExecuteTask is not { IsCompleted: true })
+            {
+                return;
+            }
+
+            // IHost.StopAsync may be called more than once and calls every hosted service again; there is one flush only.
+            if (Interlocked.Exchange(ref _flushStarted, 1) != 0)
+            {
+                return;
+            }
+
+            await FlushAsync(active, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
         {
-            return;
+            Log.UnexpectedError(_context.Logger, "stopping: " + SampleSender.Describe(ex, _active?.Settings.Current.Endpoint));
         }
-
-        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        finally
+        {
+            _context.Status.Stopped();
+        }
     }
 
     /// <inheritdoc/>
     public override void Dispose()
     {
-        _runtimeMetrics?.Dispose();
-        _instruments.Dispose();
+        _active?.Dispose();
+        _context.Instruments.Dispose();
         base.Dispose();
     }
 
@@ -131,12 +96,12 @@ internal sealed class HerokuMetricsReporter : BackgroundService
     {
         try
         {
-            if (!TryActivate())
+            if (TryActivate(stoppingToken) is not { } active)
             {
                 return;
             }
 
-            await _pipeline.ExecuteAsync(static (service, token) => service.RunAsync(token), this, stoppingToken).ConfigureAwait(false);
+            await active.Delivery.RunAsync(stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -145,253 +110,109 @@ internal sealed class HerokuMetricsReporter : BackgroundService
         catch (Exception ex)
         {
             // The retry strategy handles every failure; this is the last line so nothing can stop the host.
-            Log.UnexpectedError(_logger, Describe(ex));
+            Log.UnexpectedError(_context.Logger, SampleSender.Describe(ex, _active?.Settings.Current.Endpoint));
         }
     }
 
-    private bool TryActivate()
+    private static ILogger CreateLogger(ILoggerFactory loggerFactory)
     {
-        var options = _options;
+        try
+        {
+            return new SafeLogger(loggerFactory.CreateLogger(Log.Category));
+        }
+        catch (Exception)
+        {
+            return NullLogger.Instance;
+        }
+    }
+
+    private ActiveParts? TryActivate(CancellationToken stoppingToken)
+    {
+        var options = _startOptions ?? _optionsMonitor.CurrentValue;
+        var logger = _context.Logger;
         if (!options.Enabled)
         {
-            Log.Disabled(_logger);
-            _status.Idle("disabled by HerokuMetrics:Enabled");
-            return false;
+            Log.Disabled(logger);
+            _context.Status.Idle("disabled by HerokuMetrics:Enabled");
+            return null;
         }
 
         if (options.Endpoint is null)
         {
-            Log.EndpointNotFound(_logger, HerokuMetricsOptions.EndpointEnvironmentVariable);
-            _status.Idle("disabled: " + HerokuMetricsOptions.EndpointEnvironmentVariable + " not found");
-            return false;
+            Log.EndpointNotFound(logger, HerokuMetricsOptions.EndpointEnvironmentVariable);
+            _context.Status.Idle("disabled: " + HerokuMetricsOptions.EndpointEnvironmentVariable + " not found");
+            return null;
         }
 
         if (string.IsNullOrWhiteSpace(options.Endpoint))
         {
-            Log.EndpointEmpty(_logger, options.EndpointSource);
-            _status.Idle("disabled: " + options.EndpointSource + " is empty");
-            return false;
+            Log.EndpointEmpty(logger, options.EndpointSource);
+            _context.Status.Idle("disabled: " + options.EndpointSource + " is empty");
+            return null;
         }
 
-        _lastSeenOptions = options;
-        _endpoint = MetricsEndpoint.Parse(options.Endpoint);
-        if (_metrics is null)
+        if (!ReporterSettings.TryCreate(options, previous: null, out var settings))
         {
-            _runtimeMetrics = new RuntimeMetricTable();
+            // Start-up validation rejects such a value; reaching here means a custom validator let it through.
+            Log.UnexpectedError(logger, $"{options.EndpointSource} is not a usable URL: '{UrlRedactor.Redact(options.Endpoint)}'.");
+            _context.Status.Idle("disabled: " + options.EndpointSource + " is not a usable URL");
+            return null;
         }
 
-        _collector = new RuntimeMetricsCollector(_metrics ?? _runtimeMetrics!.All);
-        Log.Started(_logger, _endpoint.Redacted, options.PostInterval, options.Schema);
-        _status.Reporting();
-        _ = EffectiveTimeout(options);
-        return true;
+        stoppingToken.ThrowIfCancellationRequested();
+        _active = new ActiveParts(settings!, _optionsMonitor, _validation, _clientFactory, _context);
+        Log.Started(logger, settings!.Endpoint.Redacted, settings.PostInterval, settings.Schema);
+        _context.Status.Reporting();
+        return _active;
     }
 
-    private async ValueTask RunAsync(CancellationToken cancellationToken)
+    // One last sample, stamped now, goes first; then as much of the backlog as the bound allows, oldest first.
+    private async Task FlushAsync(ActiveParts active, CancellationToken cancellationToken)
     {
-        _runStartedAt = _timeProvider.GetTimestamp();
-        if (_reportAtRunStart)
+        var settings = active.Settings.Current;
+        if (!settings.FlushOnShutdown)
         {
-            // A restarted run delivers what the failed one could not, then keeps the regular cadence.
-            await ReportAsync(cancellationToken).ConfigureAwait(false);
+            active.Failures.ReportDropped();
+            return;
         }
 
-        // Ticks are counted from the run's start, so a slow report delays the next one without drifting the cadence,
-        // and ticks missed meanwhile collapse into one: reports never overlap or pile up.
-        using var timer = new PeriodicTimer(CurrentOptions().PostInterval, _timeProvider);
-        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
-        {
-            await ReportAsync(cancellationToken).ConfigureAwait(false);
-
-            var interval = CurrentOptions().PostInterval;
-            if (timer.Period != interval)
-            {
-                timer.Period = interval;
-            }
-        }
-    }
-
-    /// <summary>Collects, posts and accounts one report; throws <see cref="ReportFailedException"/> when it fails.</summary>
-    private async ValueTask<int> ReportAsync(CancellationToken cancellationToken)
-    {
-        var options = CurrentOptions();
-        var endpoint = CurrentEndpoint(options);
-        var timeout = EffectiveTimeout(options);
-
-        // Read at send time, so a retried report is never stale (the endpoint rejects data older than ~4 minutes).
-        var body = _collector!.Collect(options.Schema, out var count);
-
-        using var timeoutSource = new CancellationTokenSource(timeout, _timeProvider);
-        using var linkedSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
-        var sentAt = _timeProvider.GetTimestamp();
-        ReportResponse response;
+        active.Sampler.TakeFinal();
+        using var deadline = new CancellationTokenSource(settings.HttpTimeout, _context.Time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        var endpoint = settings.Endpoint.Redacted;
         try
         {
-            response = await _clientFactory()
-                .PostAsync(endpoint, body, count, options.UserAgent, _timeProvider.GetUtcNow(), linkedSource.Token)
-                .ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested)
-        {
-            throw Failure(string.Create(CultureInfo.InvariantCulture, $"no response within {timeout}"), "timeout", sentAt, body.Length);
-        }
-        catch (Exception ex)
-        {
-            throw Failure(Describe(ex), ex is HttpRequestException or IOException ? "transport" : "error", sentAt, body.Length);
-        }
-
-        if (!response.IsSuccess)
-        {
-            var reason = string.Create(CultureInfo.InvariantCulture, $"status {(int)response.StatusCode} ({response.StatusCode})");
-            throw Failure(reason, HerokuMetricsInstruments.ReasonFor(response.StatusCode), sentAt, body.Length, response);
-        }
-
-        _instruments.Sent(_timeProvider.GetElapsedTime(sentAt), body.Length);
-        _status.Succeeded(_timeProvider.GetUtcNow());
-        _collector!.Acknowledge();
-        if (_failedAttempts > 0)
-        {
-            Log.Recovered(_logger, endpoint.Redacted, _failedAttempts, _timeProvider.GetElapsedTime(_failingSince));
-            _failedAttempts = 0;
-        }
-
-        Log.ReportDelivered(_logger, count, endpoint.Redacted, (int)response.StatusCode);
-        return count;
-    }
-
-    private ReportFailedException Failure(string reason, string kind, long sentAt, int payloadBytes, ReportResponse? response = null)
-    {
-        _instruments.Failed(kind, _timeProvider.GetElapsedTime(sentAt), payloadBytes);
-        return new ReportFailedException(reason, kind, response?.StatusCode, response?.RetryAfterDelay(_timeProvider.GetUtcNow()));
-    }
-
-    private async Task FlushAsync(CancellationToken cancellationToken)
-    {
-        var endpoint = CurrentEndpoint(_options);
-        try
-        {
-            var count = await ReportAsync(cancellationToken).ConfigureAwait(false);
-            Log.Flushed(_logger, count, endpoint.Redacted);
+            var count = await active.Delivery.SendNewestAsync(settings, linked.Token).ConfigureAwait(false);
+            Log.Flushed(_context.Logger, count, endpoint);
         }
         catch (OperationCanceledException)
         {
-            Log.FlushFailed(_logger, endpoint.Redacted, "the host's shutdown timeout elapsed");
+            Log.FlushFailed(_context.Logger, endpoint, deadline.IsCancellationRequested
+                ? "no response within " + settings.HttpTimeout
+                : "the host's shutdown timeout elapsed");
+            active.Failures.ReportDropped();
+            return;
         }
         catch (Exception ex)
         {
-            Log.FlushFailed(_logger, endpoint.Redacted, Describe(ex));
-        }
-    }
-
-    private TimeSpan NextDelay(Exception? failure)
-    {
-        var retryAfter = (failure as ReportFailedException)?.RetryAfter;
-        return _backoff.NextDelay(CurrentOptions(), _timeProvider.GetElapsedTime(_runStartedAt), retryAfter);
-    }
-
-    private void OnRunFailed(Exception? failure, TimeSpan delay)
-    {
-        if (_failedAttempts++ == 0)
-        {
-            _failingSince = _timeProvider.GetTimestamp();
-        }
-
-        _reportAtRunStart = true;
-        _instruments.BackingOff(delay);
-        _status.Failed(_timeProvider.GetUtcNow(), (failure as ReportFailedException)?.Kind ?? "error");
-        LogFailure(CurrentEndpoint(_options).Redacted, failure is null ? "unknown" : Describe(failure), delay);
-    }
-
-    private void LogFailure(string endpoint, string reason, TimeSpan delay)
-    {
-        var repeat = _failedAttempts > FailuresLoggedIndividually && string.Equals(reason, _lastFailureReason, StringComparison.Ordinal);
-        _lastFailureReason = reason;
-        if (!repeat)
-        {
-            Log.ReportFailed(_logger, LogLevel.Warning, endpoint, reason, _failedAttempts, delay);
-            _lastFailureWarningAt = _timeProvider.GetTimestamp();
-            _repeatedFailures = 0;
+            Log.FlushFailed(_context.Logger, endpoint, SampleSender.Describe(ex, settings.Endpoint));
+            active.Failures.ReportDropped();
             return;
         }
 
-        var sinceWarning = _timeProvider.GetElapsedTime(_lastFailureWarningAt);
-        if (sinceWarning < FailureSummaryPeriod)
+        // Whatever the backlog still holds goes too, oldest first, while the same bound allows; a failure ends it quietly
+        // (the samples were already counted as undelivered by the outage that left them).
+        try
         {
-            Log.ReportFailed(_logger, LogLevel.Debug, endpoint, reason, _failedAttempts, delay);
-            _repeatedFailures++;
-            return;
+            while (await active.Delivery.TrySendOldestAsync(settings, linked.Token).ConfigureAwait(false))
+            {
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ReportFailedException)
+        {
+            Log.ReportFailed(_context.Logger, LogLevel.Debug, endpoint, SampleSender.Describe(ex, settings.Endpoint), _context.Status.ConsecutiveFailures, TimeSpan.Zero);
         }
 
-        Log.FailuresContinuing(_logger, endpoint, reason, _failedAttempts, _repeatedFailures, sinceWarning, delay);
-        _lastFailureWarningAt = _timeProvider.GetTimestamp();
-        _repeatedFailures = 0;
-    }
-
-    // Options are re-read at every report so a configuration reload applies without a restart. The monitor hands out
-    // a new instance only after a reload, so each is validated once; an invalid one is logged and ignored.
-    private HerokuMetricsOptions CurrentOptions()
-    {
-        var candidate = _optionsMonitor.CurrentValue;
-        if (ReferenceEquals(candidate, _lastSeenOptions))
-        {
-            return _options;
-        }
-
-        _lastSeenOptions = candidate;
-        var result = _validation.Check(Microsoft.Extensions.Options.Options.DefaultName, candidate);
-        if (result.Failed)
-        {
-            Log.InvalidOptionsIgnored(_logger, result.FailureMessage);
-        }
-        else
-        {
-            _options = candidate;
-        }
-
-        return _options;
-    }
-
-    private MetricsEndpoint CurrentEndpoint(HerokuMetricsOptions options)
-    {
-        // A reload that blanks the endpoint keeps the last one: activation is decided once, at start.
-        if (!string.IsNullOrWhiteSpace(options.Endpoint) && !string.Equals(options.Endpoint.Trim(), _endpoint?.Raw, StringComparison.Ordinal))
-        {
-            _endpoint = MetricsEndpoint.Parse(options.Endpoint);
-        }
-
-        return _endpoint!;
-    }
-
-    private TimeSpan EffectiveTimeout(HerokuMetricsOptions options)
-    {
-        var effective = options.EffectiveHttpTimeout;
-        if (effective != options.HttpTimeout && _clampReported != (options.HttpTimeout, options.PostInterval))
-        {
-            _clampReported = (options.HttpTimeout, options.PostInterval);
-            Log.HttpTimeoutClamped(_logger, options.HttpTimeout, options.PostInterval, effective);
-        }
-
-        return effective;
-    }
-
-    // Exception messages can quote the request URL; only the scrubbed text is ever logged.
-    private string Describe(Exception exception)
-    {
-        if (exception is ReportFailedException)
-        {
-            return exception.Message;
-        }
-
-        var text = exception.GetType().Name + ": " + exception.Message;
-        for (var inner = exception.InnerException; inner is not null; inner = inner.InnerException)
-        {
-            text += " ---> " + inner.GetType().Name + ": " + inner.Message;
-        }
-
-        return _endpoint is null ? text : _endpoint.Scrub(text);
+        active.Failures.ReportDropped();
     }
 }

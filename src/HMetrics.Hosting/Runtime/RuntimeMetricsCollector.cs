@@ -4,14 +4,12 @@ using System.Text.Json;
 namespace HMetrics.Hosting.Runtime;
 
 /// <summary>
-/// Reads the metrics at send time and writes the report body, keeping counters as deltas since the last report the
-/// endpoint acknowledged.
+/// Reads the metrics and writes a report body, keeping counters as deltas since a baseline.
 /// </summary>
 /// <remarks>
-/// A counter's delta is its cumulative reading minus the reading of the last acknowledged report, so a failed report
-/// changes nothing and its counts arrive with the next success: the sum of delivered deltas always equals what
-/// happened. Not thread-safe: the reporter calls it from one report at a time. The buffer and the JSON writer are
-/// reused so that steady-state collection allocates nothing.
+/// The reporter takes a <see cref="Sample"/> every interval: each moves the baseline, so a sample's counters are what
+/// happened in its own interval, and a backfilled sample lands in its own minute on the charts. Not thread-safe: the
+/// sampler calls it under its lock. The JSON writer is reused so that steady-state collection allocates nothing.
 /// </remarks>
 internal sealed class RuntimeMetricsCollector
 {
@@ -38,7 +36,8 @@ internal sealed class RuntimeMetricsCollector
     }
 
     /// <summary>
-    /// Reads every metric of <paramref name="schema"/> now and writes <c>{"counters":{...},"gauges":{...}}</c>.
+    /// Reads every metric of <paramref name="schema"/> now and writes <c>{"counters":{...},"gauges":{...}}</c> into the
+    /// collector's own buffer, without moving the counters' baseline until <see cref="Acknowledge"/>.
     /// </summary>
     /// <param name="schema">Which names to write.</param>
     /// <param name="count">The number of metrics written, for the <c>Measurements-Count</c> header.</param>
@@ -46,8 +45,28 @@ internal sealed class RuntimeMetricsCollector
     public ReadOnlyMemory<byte> Collect(HerokuMetricsSchema schema, out int count)
     {
         _buffer.ResetWrittenCount();
-        _writer.Reset(_buffer);
-        count = 0;
+        count = Write(schema, _buffer);
+        return _buffer.WrittenMemory;
+    }
+
+    /// <summary>
+    /// Takes one sample: writes the body into <paramref name="destination"/> with counters as deltas since the previous
+    /// sample, and makes this sample the baseline of the next.
+    /// </summary>
+    /// <param name="schema">Which names to write.</param>
+    /// <param name="destination">Where the UTF-8 body goes.</param>
+    /// <returns>The number of metrics written, for the <c>Measurements-Count</c> header.</returns>
+    public int Sample(HerokuMetricsSchema schema, IBufferWriter<byte> destination)
+    {
+        var count = Write(schema, destination);
+        Acknowledge();
+        return count;
+    }
+
+    private int Write(HerokuMetricsSchema schema, IBufferWriter<byte> destination)
+    {
+        _writer.Reset(destination);
+        var count = 0;
 
         _writer.WriteStartObject();
         _writer.WriteStartObject(_counters);
@@ -83,7 +102,7 @@ internal sealed class RuntimeMetricsCollector
         _writer.WriteEndObject();
         _writer.WriteEndObject();
         _writer.Flush();
-        return _buffer.WrittenMemory;
+        return count;
     }
 
     /// <summary>

@@ -66,12 +66,11 @@ public sealed class ReportResponseTests
     }
 
     [Fact]
-    public void A_long_retry_after_is_capped_at_max_backoff_by_the_schedule()
+    public void A_long_retry_after_is_capped_at_max_backoff_by_the_retry_policy()
     {
-        var options = new HerokuMetricsOptions { MaxBackoff = TimeSpan.FromMinutes(2) };
         var wait = Answer(HttpStatusCode.ServiceUnavailable, "Thu, 26 Nov 2026 12:00:00 GMT").RetryAfterDelay(Now);
 
-        var delay = new BackoffSchedule(() => 0).NextDelay(options, TimeSpan.Zero, wait);
+        var delay = DeliveryRetry.RetryAfter(new ReportFailedException("status 503", "http_5xx", HttpStatusCode.ServiceUnavailable, wait), TimeSpan.FromMinutes(2));
 
         Assert.Equal(TimeSpan.FromDays(1), wait);
         Assert.Equal(TimeSpan.FromMinutes(2), delay);

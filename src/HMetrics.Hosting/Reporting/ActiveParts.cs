@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Options;
+
+namespace HMetrics.Hosting.Reporting;
+
+/// <summary>
+/// The parts of a reporter that reports, made together on activation and disposed together.
+/// </summary>
+internal sealed class ActiveParts : IDisposable
+{
+    private readonly RuntimeMetricTable _table;
+
+    public ActiveParts(
+        ReporterSettings settings,
+        IOptionsMonitor<HerokuMetricsOptions> optionsMonitor,
+        HerokuMetricsOptionsReloadGuard validation,
+        Func<HerokuMetricsClient> clientFactory,
+        ReportingContext context)
+    {
+        Failures = context.Failures;
+        Settings = new ReporterSettingsSource(settings, optionsMonitor, validation, context.Logger);
+        _table = new RuntimeMetricTable();
+        var backlog = new SampleBacklog(settings.PostInterval);
+        Delivery = new DeliveryLoop(backlog, new SampleSender(clientFactory, context.Time, context.Instruments), Settings, context);
+        Sampler = new Sampler(
+            new RuntimeMetricsCollector(_table.All),
+            backlog,
+            settings,
+            context.Time,
+            context.Logger,
+            dropped: (from, to) =>
+            {
+                context.Dropped(1);
+                context.Failures.Dropped(1, from, to);
+            },
+            sampled: () =>
+            {
+                Delivery.DropExpired();
+                context.Status.Backlog(backlog.Count);
+                Delivery.Signal();
+            });
+        Settings.Changed += Sampler.Apply;
+        Settings.Start();
+    }
+
+    public ReporterSettingsSource Settings { get; }
+
+    public Sampler Sampler { get; }
+
+    public DeliveryLoop Delivery { get; }
+
+    public FailureLog Failures { get; }
+
+    public void Dispose()
+    {
+        Settings.Dispose();
+        Sampler.Dispose();
+        _table.Dispose();
+    }
+}

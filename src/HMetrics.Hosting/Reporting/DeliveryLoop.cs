@@ -1,0 +1,196 @@
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
+
+namespace HMetrics.Hosting.Reporting;
+
+/// <summary>
+/// Delivers the backlog oldest first, each sample its own POST with its own <c>Measurements-Time</c>, paced after an
+/// outage, retried under Polly's backoff.
+/// </summary>
+/// <remarks>
+/// One Polly execution is one delivery run. A failed attempt ends the run; Polly waits its delay and starts it again,
+/// and the same oldest sample is tried again unless it has expired meanwhile. A run that has delivered and lasted
+/// <see cref="ReporterSettings.BackoffResetAfter"/> ends by itself, so the next failure starts again from the initial
+/// backoff. Backfill after an outage is paced at half an interval per POST: at most twice the steady rate, which still
+/// drains a full backlog before any of it expires (each step gains half an interval on the four-minute window).
+/// </remarks>
+internal sealed class DeliveryLoop
+{
+    private readonly SampleBacklog _backlog;
+    private readonly SampleSender _sender;
+    private readonly ReporterSettingsSource _settings;
+    private readonly ReportingContext _context;
+    private readonly SemaphoreSlim _available = new(0, 1);
+    private (ReporterSettings Settings, ResiliencePipeline Pipeline)? _pipeline;
+
+    public DeliveryLoop(SampleBacklog backlog, SampleSender sender, ReporterSettingsSource settings, ReportingContext context)
+    {
+        _backlog = backlog;
+        _sender = sender;
+        _settings = settings;
+        _context = context;
+    }
+
+    /// <summary>Wakes the loop: a sample is waiting. Safe from any thread; wake-ups do not pile up.</summary>
+    public void Signal()
+    {
+        try
+        {
+            _ = _available.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already signalled.
+        }
+    }
+
+    /// <summary>Delivers until <paramref name="stoppingToken"/> is cancelled.</summary>
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await PipelineFor(_settings.Current)
+                .ExecuteAsync(static (self, token) => self.DeliverUntilAllClearAsync(token), this, stoppingToken)
+                .ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Sends the oldest waiting sample once, outside the retry policy (the flush).</summary>
+    /// <returns>Whether a sample was delivered; <see langword="false"/> when none waits.</returns>
+    public async ValueTask<bool> TrySendOldestAsync(ReporterSettings settings, CancellationToken cancellationToken)
+    {
+        DropExpired();
+        if (!_backlog.TryBeginSend(out var sample))
+        {
+            return false;
+        }
+
+        await SendAsync(sample, settings, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Sends the newest sample once, outside the retry policy: the flush's final sample.</summary>
+    /// <returns>The number of metrics delivered; 0 when no sample waits.</returns>
+    public async ValueTask<int> SendNewestAsync(ReporterSettings settings, CancellationToken cancellationToken)
+    {
+        if (!_backlog.TryPeekNewest(out var sample))
+        {
+            return 0;
+        }
+
+        // The loop has ended, so nothing else touches the backlog: the newest needs no in-flight mark.
+        var status = await _sender.SendAsync(sample, settings, cancellationToken).ConfigureAwait(false);
+        _ = _context.Status.Succeeded(_context.Time.GetUtcNow());
+        var count = sample.Count;
+        _backlog.RemoveNewest();
+        _context.Status.Backlog(_backlog.Count);
+        Log.ReportDelivered(_context.Logger, count, settings.Endpoint.Redacted, (int)status);
+        return count;
+    }
+
+    /// <summary>Sends one sample and accounts for the outcome; throws <see cref="ReportFailedException"/> when it fails.</summary>
+    /// <remarks>The sample must be the backlog's head, marked in flight.</remarks>
+    private async ValueTask SendAsync(Sample sample, ReporterSettings settings, CancellationToken cancellationToken)
+    {
+        var remove = false;
+        try
+        {
+            var status = await _sender.SendAsync(sample, settings, cancellationToken).ConfigureAwait(false);
+            remove = true;
+            var (failures, since) = _context.Status.Succeeded(_context.Time.GetUtcNow());
+            _context.Failures.Recovered(settings.Endpoint.Redacted, failures, since is { } s ? _context.Time.GetUtcNow() - s : TimeSpan.Zero);
+            Log.ReportDelivered(_context.Logger, sample.Count, settings.Endpoint.Redacted, (int)status);
+        }
+        catch (ReportFailedException failure) when (failure.RejectsSample)
+        {
+            // Re-sending the same bytes cannot succeed; keeping the sample would block everything behind it.
+            remove = true;
+            Log.SampleRejected(_context.Logger, settings.Endpoint.Redacted, sample.MeasuredAt, (int)failure.StatusCode!.Value);
+            _context.Dropped(1);
+            throw;
+        }
+        finally
+        {
+            _backlog.EndSend(remove);
+            _context.Status.Backlog(_backlog.Count);
+        }
+    }
+
+    /// <summary>Drops what the endpoint would no longer accept.</summary>
+    public void DropExpired()
+    {
+        var (count, from, to) = _backlog.DropOlderThan(_context.Time.GetUtcNow() - SampleBacklog.MaxAge);
+        if (count > 0)
+        {
+            _context.Dropped(count);
+            _context.Failures.Dropped(count, from, to);
+            _context.Status.Backlog(_backlog.Count);
+        }
+    }
+
+    private async ValueTask DeliverUntilAllClearAsync(CancellationToken cancellationToken)
+    {
+        var runStarted = _context.Time.GetTimestamp();
+        var delivered = false;
+        while (true)
+        {
+            var sample = await NextAsync(cancellationToken).ConfigureAwait(false);
+            var settings = _settings.Current;
+            if (delivered && _context.Time.GetElapsedTime(runStarted) >= settings.BackoffResetAfter)
+            {
+                // All clear: the run ends well, and the next execution starts Polly's attempt count from zero.
+                _backlog.EndSend(remove: false);
+                return;
+            }
+
+            await SendAsync(sample, settings, cancellationToken).ConfigureAwait(false);
+            delivered = true;
+            _context.Instruments.BackingOff(TimeSpan.Zero);
+
+            if (_backlog.Count > 0)
+            {
+                await Task.Delay(settings.PostInterval / 2, _context.Time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async ValueTask<Sample> NextAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            DropExpired();
+            if (_backlog.TryBeginSend(out var sample))
+            {
+                return sample;
+            }
+
+            await _available.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private ResiliencePipeline PipelineFor(ReporterSettings settings)
+    {
+        if (_pipeline is { } cached && ReferenceEquals(cached.Settings, settings))
+        {
+            return cached.Pipeline;
+        }
+
+        var pipeline = new ResiliencePipelineBuilder { TimeProvider = _context.Time }
+            .AddRetry(DeliveryRetry.Create(settings, OnRetry))
+            .Build();
+        _pipeline = (settings, pipeline);
+        return pipeline;
+    }
+
+    private ValueTask OnRetry(OnRetryArguments<object> args)
+    {
+        var failure = args.Outcome.Exception;
+        var kind = (failure as ReportFailedException)?.Kind ?? "error";
+        var attempt = _context.Status.Failed(_context.Time.GetUtcNow(), kind);
+        _context.Instruments.BackingOff(args.RetryDelay);
+        var endpoint = _settings.Current.Endpoint;
+        _context.Failures.Failed(endpoint.Redacted, failure is null ? "unknown" : SampleSender.Describe(failure, endpoint), attempt, args.RetryDelay);
+        return default;
+    }
+}

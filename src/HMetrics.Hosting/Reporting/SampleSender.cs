@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Net;
+
+namespace HMetrics.Hosting.Reporting;
+
+/// <summary>
+/// Posts one sample and classifies the outcome: returns on 2xx, throws <see cref="ReportFailedException"/> otherwise.
+/// </summary>
+/// <remarks>Records each attempt in the meter; the failure text it builds never quotes the URL.</remarks>
+internal sealed class SampleSender(Func<HerokuMetricsClient> clientFactory, TimeProvider timeProvider, HerokuMetricsInstruments instruments)
+{
+    public async ValueTask<HttpStatusCode> SendAsync(Sample sample, ReporterSettings settings, CancellationToken cancellationToken)
+    {
+        var timeout = settings.HttpTimeout;
+        var endpoint = settings.Endpoint;
+        using var timeoutSource = new CancellationTokenSource(timeout, timeProvider);
+        using var linkedSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
+        var sentAt = timeProvider.GetTimestamp();
+        var payloadBytes = sample.Body.WrittenCount;
+        ReportResponse response;
+        try
+        {
+            // Typed clients are transient: one per attempt, so the factory's handler rotation and DNS refresh apply.
+            response = await clientFactory()
+                .PostAsync(endpoint, sample.Body.WrittenMemory, sample.Count, settings.UserAgent, sample.MeasuredAt, linkedSource.Token)
+                .ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested)
+        {
+            throw Failure(string.Create(CultureInfo.InvariantCulture, $"no response within {timeout}"), "timeout", sentAt, payloadBytes);
+        }
+        catch (Exception ex)
+        {
+            throw Failure(Describe(ex, endpoint), ex is HttpRequestException or IOException ? "transport" : "error", sentAt, payloadBytes);
+        }
+
+        if (!response.IsSuccess)
+        {
+            var reason = string.Create(CultureInfo.InvariantCulture, $"status {(int)response.StatusCode} ({response.StatusCode})");
+            throw Failure(reason, HerokuMetricsInstruments.ReasonFor(response.StatusCode), sentAt, payloadBytes, response);
+        }
+
+        instruments.Sent(timeProvider.GetElapsedTime(sentAt), payloadBytes);
+        return response.StatusCode;
+    }
+
+    /// <summary>Describes an exception for a log line: type and message of each inner exception, scrubbed of the URL's secrets.</summary>
+    public static string Describe(Exception exception, MetricsEndpoint? endpoint)
+    {
+        if (exception is ReportFailedException)
+        {
+            return exception.Message;
+        }
+
+        var text = exception.GetType().Name + ": " + exception.Message;
+        for (var inner = exception.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            text += " ---> " + inner.GetType().Name + ": " + inner.Message;
+        }
+
+        return endpoint is null ? text : endpoint.Scrub(text);
+    }
+
+    private ReportFailedException Failure(string reason, string kind, long sentAt, int payloadBytes, ReportResponse? response = null)
+    {
+        instruments.Failed(kind, timeProvider.GetElapsedTime(sentAt), payloadBytes);
+        return new ReportFailedException(reason, kind, response?.StatusCode, response?.RetryAfterDelay(timeProvider.GetUtcNow()));
+    }
+}
