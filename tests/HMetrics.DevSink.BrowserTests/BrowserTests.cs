@@ -1,7 +1,7 @@
 using HMetrics.DevSink.Tests.Helpers;
 using HMetrics.Sample.WebApp;
 
-namespace HMetrics.DevSink.Tests;
+namespace HMetrics.DevSink.BrowserTests;
 
 /// <summary>The chart page in a real headless Chromium: the charts must draw the points the sink received.</summary>
 public sealed class BrowserTests
