@@ -80,6 +80,42 @@ internal static partial class Chromium
                 return (double.Parse(xy[0], CultureInfo.InvariantCulture), double.Parse(xy[1], CultureInfo.InvariantCulture));
             })]))];
 
+    // The chart geometry of charts.js (viewBox 560 wide, margins 62 left and 12 right).
+    public const double PlotLeft = 62;
+    public const double PlotRight = 560 - 12;
+    public const double PlotWidth = PlotRight - PlotLeft;
+
+    /// <summary>The titles of the chart cards, in page order, as a user reads them.</summary>
+    public static IReadOnlyList<string> ChartTitles(string dom) =>
+        [.. ChartTitlePattern().Matches(dom).Select(static m => System.Net.WebUtility.HtmlDecode(m.Groups[1].Value).Trim())];
+
+    /// <summary>The metric names in the charts' legends, in page order.</summary>
+    public static IReadOnlyList<string> LegendMetrics(string dom) =>
+        [.. LegendItemPattern().Matches(dom).Select(static m => m.Groups[1].Value)];
+
+    /// <summary>The one line above the charts saying what these reports do not hold.</summary>
+    public static string NotPostedLine(string dom)
+    {
+        var match = NotPostedPattern().Match(dom);
+        Assert.True(match.Success, "the page has no not-posted line");
+        return System.Net.WebUtility.HtmlDecode(match.Groups[1].Value);
+    }
+
+    /// <summary>The polyline element drawn for a metric.</summary>
+    public static string PolylineTag(string dom, string metric) =>
+        Assert.Single(PolylinePattern().Matches(dom).Select(static m => m.Value), t => Attribute(t, "data-metric") == metric);
+
+    /// <summary>The element name of the markers drawn on a metric's points (circle, rect, polygon).</summary>
+    public static string MarkerShape(string dom, string metric)
+    {
+        var shapes = MarkerPattern().Matches(dom)
+            .Where(m => Attribute(m.Value, "data-metric") == metric)
+            .Select(static m => m.Groups[1].Value + (m.Groups[1].Value == "polygon" ? ":" + Attribute(m.Value, "points")!.Split(' ').Length : string.Empty))
+            .Distinct()
+            .ToList();
+        return Assert.Single(shapes);
+    }
+
     public static string? Attribute(string tag, string name)
     {
         var match = Regex.Match(tag, "\\s" + Regex.Escape(name) + "=\"([^\"]*)\"");
@@ -88,6 +124,18 @@ internal static partial class Chromium
 
     [GeneratedRegex("<polyline\\b[^>]*>")]
     private static partial Regex PolylinePattern();
+
+    [GeneratedRegex("<div class=\"chart\"[^>]*><h3>([^<]*)<span")]
+    private static partial Regex ChartTitlePattern();
+
+    [GeneratedRegex("<span title=\"[^\"]*\" data-metric=\"([^\"]*)\"")]
+    private static partial Regex LegendItemPattern();
+
+    [GeneratedRegex("<p id=\"not-posted\"[^>]*>([^<]*)</p>")]
+    private static partial Regex NotPostedPattern();
+
+    [GeneratedRegex("<(circle|rect|polygon) [^>]*class=\"marker\"[^>]*>")]
+    private static partial Regex MarkerPattern();
 
     internal sealed record Line(string Metric, int DeclaredPoints, IReadOnlyList<(double X, double Y)> Points);
 }
