@@ -7,8 +7,19 @@ namespace HMetrics.DevSink.Tests.Helpers;
 /// <summary>Debian's Chromium, headless: loads a page, lets its scripts run, and returns the DOM they built.</summary>
 internal static partial class Chromium
 {
+    private const string InstallHint =
+        "This suite needs a Chromium or Chrome executable: 'apt-get install -y chromium' on Debian/Ubuntu, or set CHROMIUM to its path.";
+
+    /// <summary><c>CHROMIUM</c> when set, else the first Chromium or Chrome on the PATH, else Debian's path.</summary>
     public static string Path =>
-        Environment.GetEnvironmentVariable("CHROMIUM") is { Length: > 0 } configured ? configured : "/usr/bin/chromium";
+        Environment.GetEnvironmentVariable("CHROMIUM") is { Length: > 0 } configured ? configured : OnPath() ?? "/usr/bin/chromium";
+
+    private static string? OnPath() =>
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
+            .Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .SelectMany(static dir => new[] { "chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome" }
+                .Select(name => System.IO.Path.Combine(dir, name)))
+            .FirstOrDefault(File.Exists);
 
     /// <summary>
     /// Runs <c>chromium --headless --dump-dom</c> with a virtual-time budget: the page's fetches and timers run (network
@@ -16,11 +27,12 @@ internal static partial class Chromium
     /// </summary>
     public static async Task<string> DumpDomAsync(Uri url)
     {
-        Assert.True(File.Exists(Path), $"Chromium is needed for the browser test; install it with 'apt-get install -y chromium' (looked for {Path}).");
+        var path = Path;
+        Assert.True(File.Exists(path), $"{InstallHint} (Looked for {path}.)");
         var profile = Directory.CreateTempSubdirectory("hmetrics-chromium-");
         try
         {
-            var start = new ProcessStartInfo(Path)
+            var start = new ProcessStartInfo(path)
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
@@ -38,7 +50,17 @@ internal static partial class Chromium
 
             // Fixed time zone, so the time axis labels do not depend on the machine.
             start.Environment["TZ"] = "UTC";
-            using var process = Process.Start(start)!;
+            Process started;
+            try
+            {
+                started = Process.Start(start)!;
+            }
+            catch (System.ComponentModel.Win32Exception ex)
+            {
+                throw new InvalidOperationException($"{InstallHint} ({path} could not be started: {ex.Message})", ex);
+            }
+
+            using var process = started;
             var output = process.StandardOutput.ReadToEndAsync();
             var errors = process.StandardError.ReadToEndAsync();
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
