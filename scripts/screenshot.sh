@@ -18,7 +18,7 @@ log=$(mktemp)
 ASPNETCORE_ENVIRONMENT=Development \
 ASPNETCORE_URLS="http://127.0.0.1:$port" \
 HerokuMetrics__PostInterval=00:00:01 \
-HerokuMetrics__HttpTimeout=00:00:00.900 \
+HerokuMetrics__HttpTimeout=00:00:00.500 \
   dotnet run --no-build --no-launch-profile --project samples/HMetrics.Sample.WebApp >"$log" 2>&1 &
 app=$!
 trap 'kill "$app" 2>/dev/null || true; wait "$app" 2>/dev/null || true; rm -f "$log"' EXIT

@@ -213,7 +213,7 @@ internal static class DevSinkEndpoints
 /// <param name="Now">The sink's clock, so the time axis follows it rather than the browser's.</param>
 /// <param name="Dyno">The dyno path the reports are for.</param>
 /// <param name="Dynos">Every dyno path with reports.</param>
-/// <param name="Reports">Reports of <paramref name="Dyno"/> newer than the requested sequence, oldest first.</param>
+/// <param name="Reports">Reports of <paramref name="Dyno"/> that arrived after the requested sequence, in order of Measurements-Time.</param>
 /// <param name="Requests">The most recent requests, newest first.</param>
 /// <param name="Faults">The fault settings in force.</param>
 public sealed record ChartData(

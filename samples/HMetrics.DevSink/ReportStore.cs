@@ -5,7 +5,14 @@ namespace HMetrics.DevSink;
 /// <summary>
 /// The last hour of accepted reports per dyno path, and the last requests of any outcome, in memory and bounded.
 /// </summary>
-/// <remarks>One lock: a dev sink receives a report every few seconds, and the page reads a few times a second.</remarks>
+/// <remarks>
+/// <para>
+/// Reports are kept in the order of their <c>Measurements-Time</c>, not of arrival: after an outage the reporter
+/// backfills, and late reports (each with its own older time) can arrive after newer ones. Charting them in arrival
+/// order would draw the line backwards. The retention and the per-dyno cap drop the oldest <em>measured</em> first.
+/// </para>
+/// <para>One lock: a dev sink receives a report every few seconds, and the page reads a few times a second.</para>
+/// </remarks>
 public sealed class ReportStore
 {
     private readonly Lock _lock = new();
@@ -35,7 +42,10 @@ public sealed class ReportStore
         }
     }
 
-    /// <summary>The reports kept for <paramref name="dyno"/> whose sequence is above <paramref name="since"/>, oldest first.</summary>
+    /// <summary>
+    /// The reports kept for <paramref name="dyno"/> whose sequence (order of arrival) is above <paramref name="since"/>,
+    /// ordered by <see cref="StoredReport.MeasuredAt"/>, oldest first (arrival order among equal times).
+    /// </summary>
     public IReadOnlyList<StoredReport> Reports(string dyno, long since = 0)
     {
         lock (_lock)
@@ -75,12 +85,12 @@ public sealed class ReportStore
             }
 
             var stored = new StoredReport(++_sequence, now, report.MeasuredAt ?? now, report.Counters, report.Gauges);
-            reports.Reports.Enqueue(stored);
+            reports.Insert(stored);
             reports.LastSeen = now;
             reports.LastSequence = stored.Sequence;
-            while (reports.Reports.Count > _options.MaxReportsPerDyno)
+            if (reports.Reports.Count > _options.MaxReportsPerDyno)
             {
-                _ = reports.Reports.Dequeue();
+                reports.Reports.RemoveRange(0, reports.Reports.Count - _options.MaxReportsPerDyno);
             }
 
             return stored;
@@ -105,10 +115,13 @@ public sealed class ReportStore
         List<string>? empty = null;
         foreach (var dyno in _dynos.Values)
         {
-            while (dyno.Reports.TryPeek(out var first) && first.ReceivedAt < oldest)
+            var expired = 0;
+            while (expired < dyno.Reports.Count && dyno.Reports[expired].MeasuredAt < oldest)
             {
-                _ = dyno.Reports.Dequeue();
+                expired++;
             }
+
+            dyno.Reports.RemoveRange(0, expired);
 
             if (dyno.Reports.Count == 0)
             {
@@ -126,12 +139,25 @@ public sealed class ReportStore
     {
         public string Path { get; } = path;
 
-        public Queue<StoredReport> Reports { get; } = new();
+        // Sorted by MeasuredAt, then Sequence.
+        public List<StoredReport> Reports { get; } = [];
 
         public DateTimeOffset LastSeen { get; set; }
 
         // Orders dynos by recency even when reports share a timestamp.
         public long LastSequence { get; set; }
+
+        // Usually an append; a backfilled report goes before the newer ones already kept.
+        public void Insert(StoredReport report)
+        {
+            var index = Reports.Count;
+            while (index > 0 && Reports[index - 1].MeasuredAt > report.MeasuredAt)
+            {
+                index--;
+            }
+
+            Reports.Insert(index, report);
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 using HMetrics.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 
@@ -38,13 +39,45 @@ public static class SelfReporting
     }
 
     /// <summary>Adds the dev sink and points the reporter at it. Call after <c>AddHerokuMetrics</c>.</summary>
-    public static IServiceCollection AddSelfReporting(this IServiceCollection services)
+    public static WebApplicationBuilder AddSelfReporting(this WebApplicationBuilder builder)
     {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
         _ = services.AddHerokuMetricsDevSink();
         _ = services.AddSingleton<SelfEndpoint>();
         _ = services.AddSingleton<IPostConfigureOptions<HerokuMetricsOptions>>(static sp => sp.GetRequiredService<SelfEndpoint>());
         _ = services.AddSingleton<IOptionsChangeTokenSource<HerokuMetricsOptions>>(static sp => sp.GetRequiredService<SelfEndpoint>());
-        return services;
+
+        // Applied to the final service collection, just before the container is built, so it wraps whichever server
+        // is registered last (Kestrel from WebApplication, or the one a test host puts in its place).
+        _ = builder.Host.ConfigureContainer<IServiceCollection>(static (_, all) => KeepListeningUntilHostedServicesStop(all));
+        return builder;
+    }
+
+    /// <summary>
+    /// The reporter's final report on shutdown goes to the sink in this very app, but the host stops the web server
+    /// first (WebApplication starts Kestrel after every other hosted service, so stops it before them) and the report
+    /// would meet a closed port. Here the server's stop waits until every hosted service, the reporter included,
+    /// has stopped: <see cref="DeferredStopServer"/> ignores the early stop and <see cref="ServerStopper"/> stops the
+    /// server in <see cref="IHostedLifecycleService.StoppedAsync"/>, still within the host's shutdown timeout.
+    /// </summary>
+    private static void KeepListeningUntilHostedServicesStop(IServiceCollection services)
+    {
+        var original = services.LastOrDefault(static d => d.ServiceType == typeof(IServer) && !d.IsKeyedService);
+        if (original is null)
+        {
+            return;
+        }
+
+        _ = services.Remove(original);
+        _ = services.AddSingleton(sp => new DeferredStopServer(original switch
+        {
+            { ImplementationInstance: IServer instance } => instance,
+            { ImplementationFactory: { } factory } => (IServer)factory(sp),
+            _ => (IServer)ActivatorUtilities.CreateInstance(sp, original.ImplementationType!),
+        }));
+        _ = services.AddSingleton<IServer>(static sp => sp.GetRequiredService<DeferredStopServer>());
+        _ = services.AddHostedService<ServerStopper>();
     }
 
     /// <summary>Mounts the sink and says on the console where the charts are once the server listens.</summary>
@@ -118,6 +151,38 @@ public static class SelfReporting
             var configured = configuration[WebHostDefaults.ServerUrlsKey];
             return OriginOf(string.IsNullOrWhiteSpace(configured) ? [] : [configured]);
         }
+    }
+
+    /// <summary>The app's server, whose stop is postponed until <see cref="StopNowAsync"/>.</summary>
+    internal sealed class DeferredStopServer(IServer inner) : IServer
+    {
+        public IFeatureCollection Features => inner.Features;
+
+        public Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken)
+            where TContext : notnull => inner.StartAsync(application, cancellationToken);
+
+        // Called by the host's web service, before the other hosted services stop: keep serving for now.
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopNowAsync(CancellationToken cancellationToken) => inner.StopAsync(cancellationToken);
+
+        public void Dispose() => inner.Dispose();
+    }
+
+    /// <summary>Stops the server once every hosted service has stopped.</summary>
+    private sealed class ServerStopper(DeferredStopServer server) : IHostedLifecycleService
+    {
+        public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StoppedAsync(CancellationToken cancellationToken) => server.StopNowAsync(cancellationToken);
     }
 
     private sealed class NeverChanges : IChangeToken

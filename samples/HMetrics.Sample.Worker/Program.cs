@@ -1,8 +1,9 @@
 using HMetrics.Sample.Worker;
 using Microsoft.Extensions.Options;
 
-// Configured the way it runs on a dyno: environment variables only, e.g.
-//   HEROKU_METRICS_URL=http://127.0.0.1:5080/metrics/0b9c1f2e-4a5d-4c3b-9e8f-7a6b5c4d3e2f
+// Configured the way it runs on a dyno: environment variables only. Locally, against the dev sink run standalone
+// (`dotnet run --project samples/HMetrics.DevSink`, which listens on 127.0.0.1:5199 and takes reports at /metrics/<id>):
+//   HEROKU_METRICS_URL=http://127.0.0.1:5199/metrics/0b9c1f2e-4a5d-4c3b-9e8f-7a6b5c4d3e2f
 //   HerokuMetrics__PostInterval=00:00:01
 //   Logging__LogLevel__HMetrics.Hosting=Debug   (set with env: bash names cannot hold a dot)
 var builder = Host.CreateApplicationBuilder(args);

@@ -26,6 +26,31 @@ public sealed class ProtocolTests
     }
 
     [Fact]
+    public async Task Reports_backfilled_after_an_outage_come_back_in_the_order_of_their_Measurements_Time()
+    {
+        await using var sink = await SinkServer.StartAsync();
+        var now = sink.Time.GetUtcNow();
+
+        // The live report first, then the outage's reports, late and out of order, each stamped when it was measured.
+        foreach (var (collections, age) in new[] { (5, 0), (2, 180), (1, 200), (3, 120), (4, 60) })
+        {
+            var body = $$$"""{"counters":{"go.gc.collections":{{{collections}}}},"gauges":{}}""";
+            using var response = await sink.PostAsync(body, change: r =>
+            {
+                r.Headers.Remove("Measurements-Time");
+                r.Headers.Add("Measurements-Time", SinkServer.Stamp(now.AddSeconds(-age)));
+            });
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var reports = (await sink.DataAsync()).GetProperty("reports").EnumerateArray().ToList();
+        Assert.Equal([1d, 2d, 3d, 4d, 5d], reports.Select(static r => r.GetProperty("counters").GetProperty("go.gc.collections").GetDouble()));
+        Assert.Equal(
+            [now.AddSeconds(-200), now.AddSeconds(-180), now.AddSeconds(-120), now.AddSeconds(-60), now],
+            reports.Select(static r => r.GetProperty("measuredAt").GetDateTimeOffset()));
+    }
+
+    [Fact]
     public async Task Optional_headers_may_be_absent_and_a_charset_is_fine()
     {
         await using var sink = await SinkServer.StartAsync();

@@ -60,6 +60,50 @@ public sealed class ReportStoreTests
     }
 
     [Fact]
+    public void A_backfilled_outage_is_kept_in_the_order_it_was_measured_not_the_order_it_arrived()
+    {
+        // After an outage the reporter delivers late: here the live report (12:05) arrives first, then two reports
+        // measured during the outage (12:01, 12:03) arrive out of order, each with its own Measurements-Time.
+        var time = new TestTimeProvider();
+        var store = new ReportStore(Options.Create(new DevSinkOptions()), time);
+        var start = time.GetUtcNow();
+        time.Advance(TimeSpan.FromMinutes(5));
+
+        var live = store.Add("/a", Measured(5, start.AddMinutes(5)));
+        var second = store.Add("/a", Measured(3, start.AddMinutes(3)));
+        var first = store.Add("/a", Measured(1, start.AddMinutes(1)));
+        var same = store.Add("/a", Measured(4, start.AddMinutes(3)));
+
+        var kept = store.Reports("/a");
+        Assert.Equal([1d, 3d, 4d, 5d], kept.Select(static r => r.Counters["go.gc.collections"]));
+        Assert.Equal([start.AddMinutes(1), start.AddMinutes(3), start.AddMinutes(3), start.AddMinutes(5)], kept.Select(static r => r.MeasuredAt));
+        Assert.True(live.Sequence < second.Sequence && second.Sequence < first.Sequence && first.Sequence < same.Sequence, "sequence is the order of arrival");
+
+        // The page asks for what arrived since the last sequence it saw: still in measured order.
+        Assert.Equal([first.Sequence, same.Sequence], store.Reports("/a", since: second.Sequence).Select(static r => r.Sequence));
+    }
+
+    [Fact]
+    public void The_cap_and_the_retention_drop_the_oldest_measured_report_first()
+    {
+        var time = new TestTimeProvider();
+        var store = new ReportStore(Options.Create(new DevSinkOptions { MaxReportsPerDyno = 2, Retention = TimeSpan.FromMinutes(10) }), time);
+        var start = time.GetUtcNow();
+        time.Advance(TimeSpan.FromMinutes(4));
+        store.Add("/a", Measured(3, start.AddMinutes(3)));
+        store.Add("/a", Measured(1, start.AddMinutes(1)));
+        store.Add("/a", Measured(2, start.AddMinutes(2)));
+
+        Assert.Equal([2d, 3d], store.Reports("/a").Select(static r => r.Counters["go.gc.collections"]));
+
+        time.Advance(TimeSpan.FromMinutes(8) + TimeSpan.FromSeconds(30));
+        Assert.Equal([3d], store.Reports("/a").Select(static r => r.Counters["go.gc.collections"]));
+    }
+
+    private static ParsedReport Measured(double value, DateTimeOffset at) =>
+        new(new Dictionary<string, double> { ["go.gc.collections"] = value }, [], at, 1);
+
+    [Fact]
     public void Reports_since_a_sequence_are_only_the_newer_ones()
     {
         var store = new ReportStore(Options.Create(new DevSinkOptions()), new TestTimeProvider());

@@ -3,6 +3,9 @@ using System.Text.Json;
 using HMetrics.DevSink.Tests.Helpers;
 using HMetrics.Hosting.Tests.Helpers;
 using HMetrics.Sample.WebApp;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace HMetrics.DevSink.Tests;
 
@@ -47,6 +50,73 @@ public sealed class WebAppSelfReportingTests
 
         var totalCollections = reports.Sum(static r => r.GetProperty("counters").GetProperty("go.gc.collections").GetDouble());
         Assert.InRange(totalCollections, 0, GC.CollectionCount(0));
+    }
+
+    [Fact]
+    public async Task Stopping_the_self_reporting_app_delivers_the_final_report_to_its_own_sink_without_a_warning()
+    {
+        // dotnet run, then Ctrl+C: the reporter's final report goes to the sink inside the app, although WebApplication
+        // stops Kestrel before the other hosted services. Built by the sample's own code, on real Kestrel, started and
+        // stopped as the host does it (WebApplicationFactory stops a host its own way, so it would not show this).
+        var time = new TestTimeProvider();
+        using var logged = new SemaphoreSlim(0);
+        var app = SampleApplication.Build(
+            ["--environment", "Development", "--urls", "http://127.0.0.1:0", "--Sample:GenerateLoad=false"],
+            builder =>
+            {
+                builder.Services.AddSingleton<TimeProvider>(time);
+                builder.Logging.AddFilter<FakeLoggerProvider>(null, LogLevel.Trace).AddFakeLogging(options =>
+                {
+                    options.CollectRecordsForDisabledLogLevels = true;
+                    options.OutputSink = _ => logged.Release();
+                });
+            });
+        var logs = app.Services.GetFakeLogCollector();
+        var store = app.Services.GetRequiredService<ReportStore>();
+        try
+        {
+            await app.StartAsync();
+            await time.WaitForTimerAsync(DevelopmentInterval);
+            time.Advance(DevelopmentInterval);
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (!logs.GetSnapshot().Any(static r => r.Id.Name == "ReportDelivered"))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "no report was delivered to the app's own sink:\n" + string.Join("\n", logs.GetSnapshot().Select(static r => $"{r.Level} {r.Category} {r.Id.Name}: {r.Message}")));
+                _ = await logged.WaitAsync(TimeSpan.FromMilliseconds(200));
+            }
+
+            await app.StopAsync();
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+
+        var records = logs.GetSnapshot();
+        Assert.Empty(records.Where(static r => r.Category == "HMetrics.Hosting" && r.Level >= LogLevel.Warning)
+            .Select(static r => $"{r.Level} {r.Id.Name}: {r.Message}"));
+        Assert.Single(records, static r => r.Category == "HMetrics.Hosting" && r.Id.Name == "Flushed");
+        Assert.Equal(2, store.Reports("/" + SelfReporting.DynoId).Count);
+    }
+
+    [Fact]
+    public async Task Allocate_with_a_value_that_is_not_a_number_answers_400_with_problem_details()
+    {
+        await using var app = new SampleApp("Production");
+        using var client = app.Start();
+
+        using var response = await client.GetAsync("/allocate?mb=abc");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(400, problem.RootElement.GetProperty("status").GetInt32());
+        Assert.Equal("'mb' must be a whole number.", problem.RootElement.GetProperty("title").GetString());
+        Assert.Contains("abc", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using var contend = await client.GetAsync("/contend?workers=many");
+        Assert.Equal(HttpStatusCode.BadRequest, contend.StatusCode);
     }
 
     [Fact]
