@@ -117,6 +117,11 @@ public sealed class HerokuMetricsOptions
     internal string EndpointSource { get; set; } = SectionName + ":Endpoint";
 
     /// <summary>
+    /// Gets or sets whether configuration set <see cref="HttpTimeout"/>, so clamping it is worth a Warning.
+    /// </summary>
+    internal bool HttpTimeoutConfigured { get; set; }
+
+    /// <summary>
     /// Gets or sets why the configuration section could not be bound, for validation to report.
     /// </summary>
     internal string? BindingError { get; set; }

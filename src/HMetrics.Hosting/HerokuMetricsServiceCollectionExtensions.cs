@@ -108,7 +108,9 @@ public static class HerokuMetricsServiceCollectionExtensions
     {
         try
         {
-            configuration.GetSection(HerokuMetricsOptions.SectionName).Bind(options);
+            var section = configuration.GetSection(HerokuMetricsOptions.SectionName);
+            section.Bind(options);
+            options.HttpTimeoutConfigured = section[nameof(HerokuMetricsOptions.HttpTimeout)] is not null;
         }
         catch (InvalidOperationException ex)
         {

@@ -15,6 +15,7 @@ internal sealed class ReporterSettings
         Endpoint = endpoint;
         PostInterval = options.PostInterval;
         ConfiguredHttpTimeout = options.HttpTimeout;
+        HttpTimeoutChosen = options.HttpTimeoutConfigured || options.HttpTimeout != HerokuMetricsOptions.DefaultHttpTimeout;
         HttpTimeout = options.EffectiveHttpTimeout;
         InitialBackoff = options.InitialBackoff;
         MaxBackoff = options.MaxBackoff;
@@ -33,6 +34,9 @@ internal sealed class ReporterSettings
     public TimeSpan HttpTimeout { get; }
 
     public TimeSpan ConfiguredHttpTimeout { get; }
+
+    /// <summary>Gets whether the user chose the timeout (in configuration or code) rather than leaving the default.</summary>
+    public bool HttpTimeoutChosen { get; }
 
     /// <summary>Gets whether the configured timeout was clamped.</summary>
     public bool HttpTimeoutClamped => HttpTimeout != ConfiguredHttpTimeout;

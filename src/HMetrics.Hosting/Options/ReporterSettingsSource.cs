@@ -106,7 +106,7 @@ internal sealed class ReporterSettingsSource : IDisposable
         }
 
         // The default timeout is clamped by design for short intervals; only a timeout the user chose is worth a Warning.
-        var level = settings.ConfiguredHttpTimeout == HerokuMetricsOptions.DefaultHttpTimeout ? LogLevel.Debug : LogLevel.Warning;
+        var level = settings.HttpTimeoutChosen ? LogLevel.Warning : LogLevel.Debug;
         Log.HttpTimeoutClamped(_logger, level, settings.ConfiguredHttpTimeout, settings.PostInterval, settings.HttpTimeout);
     }
 }

@@ -8,6 +8,7 @@ namespace HMetrics.Hosting.Reporting;
 internal sealed class ActiveParts : IDisposable
 {
     private readonly RuntimeMetricTable _table;
+    private readonly Sampler? _sampler;
 
     public ActiveParts(
         ReporterSettings settings,
@@ -18,10 +19,15 @@ internal sealed class ActiveParts : IDisposable
     {
         Failures = context.Failures;
         Settings = new ReporterSettingsSource(settings, optionsMonitor, validation, context.Logger);
+
+        // Following changes before the timer exists: a reload racing activation is either in Current or raises Changed.
+        Settings.Changed += changed => _sampler?.Apply(changed);
+        Settings.Start();
+        settings = Settings.Current;
         _table = new RuntimeMetricTable();
         var backlog = new SampleBacklog(settings.PostInterval);
         Delivery = new DeliveryLoop(backlog, new SampleSender(clientFactory, context.Time, context.Instruments), Settings, context);
-        Sampler = new Sampler(
+        _sampler = new Sampler(
             new RuntimeMetricsCollector(_table.All),
             backlog,
             settings,
@@ -38,13 +44,12 @@ internal sealed class ActiveParts : IDisposable
                 context.Status.Backlog(backlog.Count);
                 Delivery.Signal();
             });
-        Settings.Changed += Sampler.Apply;
-        Settings.Start();
+        Sampler.Apply(Settings.Current);
     }
 
     public ReporterSettingsSource Settings { get; }
 
-    public Sampler Sampler { get; }
+    public Sampler Sampler => _sampler!;
 
     public DeliveryLoop Delivery { get; }
 

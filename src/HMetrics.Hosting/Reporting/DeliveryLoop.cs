@@ -137,6 +137,9 @@ internal sealed class DeliveryLoop
         {
             var sample = await NextAsync(cancellationToken).ConfigureAwait(false);
             var settings = _settings.Current;
+
+            // Backfill is what already waited behind this sample; one taken while it is sent is simply the next.
+            var backfilling = _backlog.Count > 1;
             if (delivered && _context.Time.GetElapsedTime(runStarted) >= settings.BackoffResetAfter)
             {
                 // All clear: the run ends well, and the next execution starts Polly's attempt count from zero.
@@ -148,7 +151,7 @@ internal sealed class DeliveryLoop
             delivered = true;
             _context.Instruments.BackingOff(TimeSpan.Zero);
 
-            if (_backlog.Count > 0)
+            if (backfilling && _backlog.Count > 0)
             {
                 await Task.Delay(settings.PostInterval / 2, _context.Time, cancellationToken).ConfigureAwait(false);
             }

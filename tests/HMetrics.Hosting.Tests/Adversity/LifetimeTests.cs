@@ -41,7 +41,10 @@ public sealed class LifetimeTests
 
         await aborted.Task.WaitAsync(RealBound);
         _ = await host.WaitForLogAsync("Flushed");
-        Assert.Equal(2, server.Requests.Count);
+
+        // The final sample goes first, then the cancelled one, still within the window, with its own time.
+        Assert.Equal(3, server.Requests.Count);
+        Assert.Equal(server.Requests[0].Header("Measurements-Time"), server.Requests[2].Header("Measurements-Time"));
         Assert.Equal(0, Count(host, "ReportFailed"));
         AssertHealthy(host);
     }
@@ -60,11 +63,12 @@ public sealed class LifetimeTests
         await host.Host.StopAsync().WaitAsync(RealBound);
 
         _ = await host.WaitForLogAsync("Flushed");
-        Assert.Equal(2, server.Requests.Count);
+        Assert.Equal(3, server.Requests.Count);
         Assert.Equal(1, Count(host, "ReportFailed"));
 
-        // The flush carried the counts of the failed report: the GCs since the process started.
-        Assert.True(server.Requests[1].Counter("go.gc.collections") >= server.Requests[0].Counter("go.gc.collections"));
+        // The flush delivered the final sample, then the one that had failed, with its own time and its own counts.
+        Assert.Equal(server.Requests[0].Header("Measurements-Time"), server.Requests[2].Header("Measurements-Time"));
+        Assert.Equal(server.Requests[0].Counter("go.gc.collections"), server.Requests[2].Counter("go.gc.collections"));
         AssertHealthy(host);
     }
 

@@ -4,7 +4,7 @@ using static HMetrics.Hosting.Tests.Helpers.Timeline;
 
 namespace HMetrics.Hosting.Tests.Integration;
 
-/// <summary>The backoff of SPEC §5.2 and §5.3 end to end, with jitter pinned to zero.</summary>
+/// <summary>The backoff end to end (docs/behaviour.md, "Failures"), with jitter off so Polly's delays are exact.</summary>
 public sealed class BackoffTests
 {
     [Fact]
@@ -26,7 +26,8 @@ public sealed class BackoffTests
         var now = 20d;
         for (var attempt = 1; attempt <= expected.Length; attempt++)
         {
-            Assert.Equal(At(now), (await server.NextAsync()).Header("Measurements-Time"));
+            // Every attempt re-sends the oldest sample with its own time; the ones taken meanwhile wait behind it.
+            Assert.Equal(At(20), (await server.NextAsync()).Header("Measurements-Time"));
             var warning = await host.WaitForLogAsync("ReportFailed", attempt);
             Assert.Equal(attempt.ToString(System.Globalization.CultureInfo.InvariantCulture), warning.GetStructuredStateValue("Attempt"));
             var delay = Seconds(expected[attempt - 1]);
@@ -38,13 +39,13 @@ public sealed class BackoffTests
         }
 
         // The library never gives up: the attempt after the last one is made too.
-        Assert.Equal(At(now), (await server.NextAsync()).Header("Measurements-Time"));
+        Assert.Equal(At(20), (await server.NextAsync()).Header("Measurements-Time"));
         await host.WaitForLogAsync("ReportFailed", expected.Length + 1);
     }
 
     [Theory]
-    [InlineData(3, 1)] // the run lasted 60 s, the all-clear window: the backoff starts again at 1 s
-    [InlineData(2, 8)] // the run lasted 40 s, less than the window: the backoff keeps climbing
+    [InlineData(4, 1)] // the run began at 27 s and delivered until 100 s, past the 60 s all-clear window: back to 1 s
+    [InlineData(2, 8)] // it failed again at 60 s, 33 s into the run: the backoff keeps climbing
     public async Task A_run_as_long_as_the_all_clear_window_resets_the_backoff_a_shorter_one_keeps_climbing(int failingTick, int nextDelaySeconds)
     {
         await using var server = await HerokuLikeServer.StartAsync();
@@ -72,9 +73,9 @@ public sealed class BackoffTests
             host.Time.Advance(delay);
         }
 
-        // The restarted run delivers at once, then every 20 s until the endpoint fails again at the given tick.
+        // The retry at 27 s delivers the sample of 20 s; samples follow on the schedule (40 s, 60 s, ...) until the
+        // endpoint fails again at the given tick.
         await host.WaitForLogAsync("Recovered");
-        await host.Time.WaitForTimerAsync(Seconds(20));
         for (var tick = 1; tick <= failingTick; tick++)
         {
             if (tick == failingTick)
@@ -82,7 +83,7 @@ public sealed class BackoffTests
                 server.RespondWithStatus(HttpStatusCode.InternalServerError);
             }
 
-            host.Time.Advance(Seconds(20));
+            host.Time.Advance(Seconds(tick == 1 ? 13 : 20));
             if (tick < failingTick)
             {
                 await host.WaitForLogAsync("ReportDelivered", tick + 1);
@@ -99,6 +100,6 @@ public sealed class BackoffTests
         server.RespondWithStatus(HttpStatusCode.OK);
         await host.Time.WaitForTimerAsync(Seconds(nextDelaySeconds));
         host.Time.Advance(Seconds(nextDelaySeconds));
-        Assert.Equal(At(27 + (20 * failingTick) + nextDelaySeconds), (await server.NextAsync()).Header("Measurements-Time"));
+        Assert.Equal(At(20 + (20 * failingTick)), (await server.NextAsync()).Header("Measurements-Time"));
     }
 }

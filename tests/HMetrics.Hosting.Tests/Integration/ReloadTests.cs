@@ -4,7 +4,7 @@ using static HMetrics.Hosting.Tests.Helpers.Timeline;
 
 namespace HMetrics.Hosting.Tests.Integration;
 
-/// <summary>A configuration reload applies at the next report without a restart; an invalid one is ignored (SPEC §3.1).</summary>
+/// <summary>A configuration reload applies without a restart; an invalid one is ignored (docs/behaviour.md, "Options").</summary>
 public sealed class ReloadTests
 {
     [Fact]
@@ -33,7 +33,7 @@ public sealed class ReloadTests
     }
 
     [Fact]
-    public async Task A_new_interval_applies_from_the_next_report_on()
+    public async Task A_new_interval_applies_at_once_counted_from_the_last_sample()
     {
         await using var server = await HerokuLikeServer.StartAsync();
         await using var host = MetricsHost.Create(new Dictionary<string, string?>
@@ -44,15 +44,38 @@ public sealed class ReloadTests
         await host.StartAsync();
         await host.Time.WaitForTimerAsync(Seconds(20));
 
-        // The tick already scheduled (at 20 s) stands; from that report on, the cadence is 5 s.
+        // The schedule is re-timed at once: the next sample is due one new interval after the last one (the start).
         Reload(host, ("HerokuMetrics:PostInterval", "00:00:05"));
-        host.Time.Advance(Seconds(20));
-        Assert.Equal(At(20), (await server.NextAsync()).Header("Measurements-Time"));
         await host.Time.WaitForTimerChangeAsync(Seconds(5));
         for (var i = 1; i <= 3; i++)
         {
-            Assert.Equal(At(20 + (5 * i)), (await host.AdvanceToNextReportAsync(server, 1 + i, Seconds(5))).Header("Measurements-Time"));
+            Assert.Equal(At(5 * i), (await host.AdvanceToNextReportAsync(server, i, Seconds(5))).Header("Measurements-Time"));
         }
+    }
+
+    [Fact]
+    public async Task A_reload_back_to_a_short_interval_does_not_wait_out_the_long_one()
+    {
+        await using var server = await HerokuLikeServer.StartAsync();
+        await using var host = MetricsHost.Create(new Dictionary<string, string?>
+        {
+            ["HEROKU_METRICS_URL"] = server.Url(),
+            ["HerokuMetrics:PostInterval"] = "00:00:01",
+        });
+        await host.StartAndDeliverFirstReportAsync(server, Seconds(1));
+
+        Reload(host, ("HerokuMetrics:PostInterval", "1.00:00:00"));
+        await host.Time.WaitForTimerChangeAsync(TimeSpan.FromDays(1));
+        host.Time.Advance(Seconds(5));
+
+        // Back to 1 s at 6 s: the moment one new interval after the last sample (2 s) has passed, so a sample is due now.
+        Reload(host, ("HerokuMetrics:PostInterval", "00:00:01"));
+        await host.Time.WaitForTimerChangeAsync(TimeSpan.Zero);
+        host.Time.Advance(TimeSpan.Zero);
+        Assert.Equal(At(6), (await server.NextAsync()).Header("Measurements-Time"));
+        await host.WaitForLogAsync("ReportDelivered", 2);
+        Assert.Equal(At(7), (await host.AdvanceToNextReportAsync(server, 3, Seconds(1))).Header("Measurements-Time"));
+        Assert.Equal(2 + 1, server.RequestCount);
     }
 
     [Fact]

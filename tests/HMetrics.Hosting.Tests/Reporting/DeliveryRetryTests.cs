@@ -69,9 +69,9 @@ public sealed class DeliveryRetryTests
     [Fact]
     public async Task With_jitter_delays_vary_but_never_exceed_the_cap()
     {
-        var delays = await DelaysAsync(Settings("00:00:00.2", "00:00:01", jitter: "00:00:00.5"), 200);
+        var delays = await DelaysAsync(Settings("00:00:00.2", "00:01:00", jitter: "00:00:00.5"), 200);
 
-        Assert.All(delays, d => Assert.InRange(d, TimeSpan.Zero, TimeSpan.FromSeconds(1)));
+        Assert.All(delays, d => Assert.InRange(d, TimeSpan.Zero, TimeSpan.FromMinutes(1)));
         Assert.True(delays.Distinct().Count() > 10, "jitter should spread the delays");
     }
 
