@@ -25,7 +25,7 @@ public sealed class HerokuMetricsOptions
     internal static readonly TimeSpan DefaultPostInterval = TimeSpan.FromSeconds(20);
     internal static readonly TimeSpan DefaultHttpTimeout = TimeSpan.FromSeconds(10);
     internal static readonly TimeSpan DefaultInitialBackoff = TimeSpan.FromSeconds(1);
-    internal static readonly TimeSpan DefaultMaxBackoff = TimeSpan.FromMinutes(10);
+    internal static readonly TimeSpan DefaultMaxBackoff = TimeSpan.FromSeconds(30);
     internal static readonly TimeSpan DefaultBackoffResetAfter = TimeSpan.FromMinutes(5);
     internal static readonly TimeSpan DefaultBackoffJitter = TimeSpan.FromMilliseconds(500);
     internal const string DefaultUserAgent = "hmetrics/1.0 (app using HMetrics.Hosting package)";
@@ -66,7 +66,7 @@ public sealed class HerokuMetricsOptions
     public TimeSpan HttpTimeout { get; set; } = DefaultHttpTimeout;
 
     /// <summary>
-    /// Gets or sets the first delay after a failed report; each further failure doubles it.
+    /// Gets or sets the first delay after a failed delivery; Polly doubles it with each further failure.
     /// </summary>
     /// <value>Defaults to 1 second. More than zero and no more than <see cref="MaxBackoff"/>.</value>
     public TimeSpan InitialBackoff { get; set; } = DefaultInitialBackoff;
@@ -74,7 +74,10 @@ public sealed class HerokuMetricsOptions
     /// <summary>
     /// Gets or sets the longest delay between two attempts, jitter and <c>Retry-After</c> included.
     /// </summary>
-    /// <value>Defaults to 10 minutes. At most one day.</value>
+    /// <value>
+    /// Defaults to 30 seconds: a dyno must notice a recovered endpoint while its backlog is still within the endpoint's
+    /// four-minute window, and 30 s keeps retries against a down endpoint below the normal reporting load. At most one day.
+    /// </value>
     public TimeSpan MaxBackoff { get; set; } = DefaultMaxBackoff;
 
     /// <summary>
@@ -85,9 +88,13 @@ public sealed class HerokuMetricsOptions
     public TimeSpan BackoffResetAfter { get; set; } = DefaultBackoffResetAfter;
 
     /// <summary>
-    /// Gets or sets the largest random amount added to each backoff delay, so that many dynos do not retry in step.
+    /// Gets or sets whether backoff delays are jittered, so that many dynos do not retry in step.
     /// </summary>
-    /// <value>Defaults to 500 milliseconds. Zero turns jitter off.</value>
+    /// <value>
+    /// Defaults to 500 milliseconds, which turns Polly's decorrelated jitter on: each delay is drawn around the exponential
+    /// one, never above <see cref="MaxBackoff"/>. Any value above zero means the same; <c>00:00:00</c> turns jitter off
+    /// and makes the delays exact.
+    /// </value>
     public TimeSpan BackoffJitter { get; set; } = DefaultBackoffJitter;
 
     /// <summary>

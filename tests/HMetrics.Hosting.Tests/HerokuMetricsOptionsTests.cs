@@ -31,7 +31,8 @@ public sealed class HerokuMetricsOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(20), options.PostInterval);
         Assert.Equal(TimeSpan.FromSeconds(10), options.HttpTimeout);
         Assert.Equal(TimeSpan.FromSeconds(1), options.InitialBackoff);
-        Assert.Equal(TimeSpan.FromMinutes(10), options.MaxBackoff);
+        // Not Go's 10 minutes: a dyno must notice recovery while its backlog is still within the 4-minute window.
+        Assert.Equal(TimeSpan.FromSeconds(30), options.MaxBackoff);
         Assert.Equal(TimeSpan.FromMinutes(5), options.BackoffResetAfter);
         Assert.Equal(TimeSpan.FromMilliseconds(500), options.BackoffJitter);
         Assert.Equal("hmetrics/1.0 (app using HMetrics.Hosting package)", options.UserAgent);

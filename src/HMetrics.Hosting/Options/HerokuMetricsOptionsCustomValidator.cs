@@ -22,7 +22,7 @@ internal sealed class HerokuMetricsOptionsCustomValidator : IValidateOptions<Her
         CheckDuration(builder, nameof(options.PostInterval), options.PostInterval, allowZero: false, "00:00:20");
         CheckDuration(builder, nameof(options.HttpTimeout), options.HttpTimeout, allowZero: false, "00:00:10");
         CheckDuration(builder, nameof(options.InitialBackoff), options.InitialBackoff, allowZero: false, "00:00:01");
-        CheckDuration(builder, nameof(options.MaxBackoff), options.MaxBackoff, allowZero: false, "00:10:00");
+        CheckDuration(builder, nameof(options.MaxBackoff), options.MaxBackoff, allowZero: false, "00:00:30");
         CheckDuration(builder, nameof(options.BackoffResetAfter), options.BackoffResetAfter, allowZero: false, "00:05:00");
         CheckDuration(builder, nameof(options.BackoffJitter), options.BackoffJitter, allowZero: true, "00:00:00.500");
 

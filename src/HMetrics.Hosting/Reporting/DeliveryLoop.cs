@@ -12,8 +12,11 @@ namespace HMetrics.Hosting.Reporting;
 /// One Polly execution is one delivery run. A failed attempt ends the run; Polly waits its delay and starts it again,
 /// and the same oldest sample is tried again unless it has expired meanwhile. A run that has delivered and lasted
 /// <see cref="ReporterSettings.BackoffResetAfter"/> ends by itself, so the next failure starts again from the initial
-/// backoff. Backfill after an outage is paced at half an interval per POST: at most twice the steady rate, which still
-/// drains a full backlog before any of it expires (each step gains half an interval on the four-minute window).
+/// backoff. While a backlog drains — from a POST that had samples waiting behind it until one goes out unhindered with
+/// none behind — POSTs are at least <see cref="Spacing"/> apart, the first regular sample after the backlog included.
+/// The backlog then drains at 1.5 times the steady rate, which a fleet recovering at once can absorb, yet every sample
+/// is delivered before it expires (each POST gains a third of an interval on the window). In steady state nothing
+/// waits. docs/fleet-simulation.md has the numbers.
 /// </remarks>
 internal sealed class DeliveryLoop
 {
@@ -23,6 +26,8 @@ internal sealed class DeliveryLoop
     private readonly ReportingContext _context;
     private readonly SemaphoreSlim _available = new(0, 1);
     private (ReporterSettings Settings, ResiliencePipeline Pipeline)? _pipeline;
+    private long _lastDelivered;
+    private bool _draining;
 
     public DeliveryLoop(SampleBacklog backlog, SampleSender sender, ReporterSettingsSource settings, ReportingContext context)
     {
@@ -31,6 +36,9 @@ internal sealed class DeliveryLoop
         _settings = settings;
         _context = context;
     }
+
+    /// <summary>The least time between two POSTs while a backlog drains: two thirds of an interval, in whole milliseconds (what timers keep).</summary>
+    public static TimeSpan Spacing(TimeSpan postInterval) => TimeSpan.FromMilliseconds(Math.Floor(postInterval.TotalMilliseconds * 2 / 3));
 
     /// <summary>Wakes the loop: a sample is waiting. Safe from any thread; wake-ups do not pile up.</summary>
     public void Signal()
@@ -137,9 +145,6 @@ internal sealed class DeliveryLoop
         {
             var sample = await NextAsync(cancellationToken).ConfigureAwait(false);
             var settings = _settings.Current;
-
-            // Backfill is what already waited behind this sample; one taken while it is sent is simply the next.
-            var backfilling = _backlog.Count > 1;
             if (delivered && _context.Time.GetElapsedTime(runStarted) >= settings.BackoffResetAfter)
             {
                 // All clear: the run ends well, and the next execution starts Polly's attempt count from zero.
@@ -147,14 +152,29 @@ internal sealed class DeliveryLoop
                 return;
             }
 
+            // Only what already waited behind this sample counts: one taken while this is sent is simply the next.
+            var waitingBehind = _backlog.Count > 1;
+            _draining |= waitingBehind;
+            var wait = _draining ? Spacing(settings.PostInterval) - _context.Time.GetElapsedTime(_lastDelivered) : TimeSpan.Zero;
+            if (wait > TimeSpan.Zero)
+            {
+                // The sample stays in flight while it waits, so the sampler never reuses its slot.
+                try
+                {
+                    await Task.Delay(wait, _context.Time, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    _backlog.EndSend(remove: false);
+                    throw;
+                }
+            }
+
             await SendAsync(sample, settings, cancellationToken).ConfigureAwait(false);
+            _lastDelivered = _context.Time.GetTimestamp();
+            _draining = waitingBehind || (_draining && wait > TimeSpan.Zero);
             delivered = true;
             _context.Instruments.BackingOff(TimeSpan.Zero);
-
-            if (backfilling && _backlog.Count > 0)
-            {
-                await Task.Delay(settings.PostInterval / 2, _context.Time, cancellationToken).ConfigureAwait(false);
-            }
         }
     }
 

@@ -23,6 +23,7 @@ internal static class Adversity
         {
             ["HEROKU_METRICS_URL"] = url,
             ["HerokuMetrics:InitialBackoff"] = "00:00:05",
+            ["HerokuMetrics:MaxBackoff"] = "00:10:00",
             ["HerokuMetrics:BackoffJitter"] = "00:00:00",
         };
         foreach (var (key, value) in extra)

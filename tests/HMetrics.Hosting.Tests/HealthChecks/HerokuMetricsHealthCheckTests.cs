@@ -48,6 +48,7 @@ public sealed class HerokuMetricsHealthCheckTests
             {
                 ["HEROKU_METRICS_URL"] = server.Url($"/metrics/{Secret}?token=tok-secret-1"),
                 ["HerokuMetrics:BackoffJitter"] = "00:00:00",
+                ["HerokuMetrics:MaxBackoff"] = "00:10:00",
             },
             services => services.AddHealthChecks().AddHerokuMetrics(configure: o => o.UnhealthyAfter = TimeSpan.FromMinutes(2)));
         await host.StartAndSendFirstReportAsync();
