@@ -33,6 +33,13 @@ public sealed class HerokuMetricsOptions
     // The upper bound of every duration: timers and Polly's own validation accept no more than a day.
     internal static readonly TimeSpan MaxDuration = TimeSpan.FromDays(1);
 
+    // The floors of the durations. Nothing is shorter than 1 ms. PostInterval and the backoffs are at least 10 ms, so no
+    // endpoint, healthy or dead, is ever sent more than 100 attempts a second, and the effective timeout (at least half
+    // the post interval) is never under 1 ms.
+    internal static readonly TimeSpan MinDuration = TimeSpan.FromMilliseconds(1);
+    internal static readonly TimeSpan MinPostInterval = TimeSpan.FromMilliseconds(10);
+    internal static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(10);
+
     /// <summary>
     /// Gets or sets the URL reports are posted to.
     /// </summary>
@@ -53,7 +60,7 @@ public sealed class HerokuMetricsOptions
     /// <summary>
     /// Gets or sets the time between two reports.
     /// </summary>
-    /// <value>Defaults to 20 seconds, the cadence Heroku's backend is built around. Between 1 ms and 1 day.</value>
+    /// <value>Defaults to 20 seconds, the cadence Heroku's backend is built around. Between 10 ms and 1 day.</value>
     public TimeSpan PostInterval { get; set; } = DefaultPostInterval;
 
     /// <summary>
@@ -62,32 +69,33 @@ public sealed class HerokuMetricsOptions
     /// <value>
     /// Defaults to 10 seconds. The effective timeout is never longer than
     /// <c>max(PostInterval - 1 s, PostInterval / 2)</c>, so a report always ends before the next one is due.
+    /// Between 1 ms and 1 day.
     /// </value>
     public TimeSpan HttpTimeout { get; set; } = DefaultHttpTimeout;
 
     /// <summary>
     /// Gets or sets the first delay after a failed report; each further failure doubles it.
     /// </summary>
-    /// <value>Defaults to 1 second. More than zero and no more than <see cref="MaxBackoff"/>.</value>
+    /// <value>Defaults to 1 second. At least 10 ms and no more than <see cref="MaxBackoff"/>.</value>
     public TimeSpan InitialBackoff { get; set; } = DefaultInitialBackoff;
 
     /// <summary>
     /// Gets or sets the longest delay between two attempts, jitter and <c>Retry-After</c> included.
     /// </summary>
-    /// <value>Defaults to 10 minutes. At most one day.</value>
+    /// <value>Defaults to 10 minutes. Between 10 ms and 1 day.</value>
     public TimeSpan MaxBackoff { get; set; } = DefaultMaxBackoff;
 
     /// <summary>
     /// Gets or sets the all-clear window: a reporting run that lasted at least this long before it failed starts the
     /// backoff again from <see cref="InitialBackoff"/>.
     /// </summary>
-    /// <value>Defaults to 5 minutes.</value>
+    /// <value>Defaults to 5 minutes. Between 1 ms and 1 day.</value>
     public TimeSpan BackoffResetAfter { get; set; } = DefaultBackoffResetAfter;
 
     /// <summary>
     /// Gets or sets the largest random amount added to each backoff delay, so that many dynos do not retry in step.
     /// </summary>
-    /// <value>Defaults to 500 milliseconds. Zero turns jitter off.</value>
+    /// <value>Defaults to 500 milliseconds. Zero turns jitter off; otherwise between 1 ms and 1 day.</value>
     public TimeSpan BackoffJitter { get; set; } = DefaultBackoffJitter;
 
     /// <summary>

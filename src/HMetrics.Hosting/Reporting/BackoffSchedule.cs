@@ -28,8 +28,9 @@ internal sealed class BackoffSchedule(Func<double> jitterSample)
 
         if (retryAfter is { } wait && wait > TimeSpan.Zero)
         {
-            // Polly caps only the delays it computes itself, never one from a DelayGenerator: cap it here.
-            return wait < options.MaxBackoff ? wait : options.MaxBackoff;
+            // Polly caps only the delays it computes itself, never one from a DelayGenerator: cap it here. The floor keeps
+            // a Retry-After date a few ticks away from turning into a burst of attempts.
+            return wait < options.InitialBackoff ? options.InitialBackoff : wait < options.MaxBackoff ? wait : options.MaxBackoff;
         }
 
         var max = options.MaxBackoff.Ticks;

@@ -49,8 +49,8 @@ public sealed class HerokuMetricsOptionsCustomValidatorTests
     }
 
     [Theory]
-    [InlineData("PostInterval", "more than zero")]
-    [InlineData("BackoffJitter", "zero or more")]
+    [InlineData("PostInterval", "at least 10 ms (00:00:00.0100000)")]
+    [InlineData("BackoffJitter", "zero or at least 1 ms (00:00:00.0010000)")]
     public void The_floor_is_worded_for_each_option(string option, string floor)
     {
         var failure = Assert.Single(Validate(With(option, TimeSpan.FromSeconds(-1))).Failures!);
@@ -68,7 +68,7 @@ public sealed class HerokuMetricsOptionsCustomValidatorTests
             HttpTimeout = TimeSpan.FromDays(1),
             MaxBackoff = TimeSpan.FromDays(1),
             BackoffResetAfter = TimeSpan.FromDays(1),
-            InitialBackoff = TimeSpan.FromTicks(1),
+            InitialBackoff = TimeSpan.FromMilliseconds(10),
         };
 
         Assert.True(Validate(options).Succeeded);
