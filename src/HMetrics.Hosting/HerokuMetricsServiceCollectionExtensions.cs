@@ -95,11 +95,11 @@ public static class HerokuMetricsServiceCollectionExtensions
             // The factory's default logging writes the request URL at Information and Trace: it must never see ours.
             .RemoveAllLoggers();
 
-        // Runs after every user configuration, so a replaced primary handler cannot re-enable redirects, which would
-        // re-send the dyno's data to another address.
+        // Runs after every user configuration, so a replaced (or wrapped) primary handler cannot re-enable redirects,
+        // which would re-send the dyno's data to another address, nor put the dyno id into the app's traces.
         _ = services.AddSingleton<IPostConfigureOptions<HttpClientFactoryOptions>>(
             new PostConfigureOptions<HttpClientFactoryOptions>(HerokuMetricsClient.Name, static options =>
-                options.HttpMessageHandlerBuilderActions.Add(static b => DisableRedirects(b.PrimaryHandler))));
+                options.HttpMessageHandlerBuilderActions.Add(static b => PrimaryHandlerHardening.Apply(b.PrimaryHandler))));
 
         return builder;
     }
@@ -115,19 +115,6 @@ public static class HerokuMetricsServiceCollectionExtensions
             // The binder throws on text it cannot convert ("twenty seconds", "Python"). Thrown here, that escapes a
             // configuration reload on a file watcher's thread; recorded, validation reports it with what to write.
             options.BindingError = ex.Message;
-        }
-    }
-
-    private static void DisableRedirects(HttpMessageHandler handler)
-    {
-        switch (handler)
-        {
-            case SocketsHttpHandler sockets:
-                sockets.AllowAutoRedirect = false;
-                break;
-            case HttpClientHandler client:
-                client.AllowAutoRedirect = false;
-                break;
         }
     }
 }
