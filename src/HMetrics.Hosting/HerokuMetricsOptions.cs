@@ -22,6 +22,9 @@ public sealed class HerokuMetricsOptions
     /// </summary>
     public const string EndpointEnvironmentVariable = "HEROKU_METRICS_URL";
 
+    /// <summary>The variable naming the dyno; one-off dynos are named <c>run.N</c>.</summary>
+    internal const string DynoEnvironmentVariable = "DYNO";
+
     internal static readonly TimeSpan DefaultPostInterval = TimeSpan.FromSeconds(20);
     internal static readonly TimeSpan DefaultHttpTimeout = TimeSpan.FromSeconds(10);
     internal static readonly TimeSpan DefaultInitialBackoff = TimeSpan.FromSeconds(1);
@@ -118,6 +121,21 @@ public sealed class HerokuMetricsOptions
     /// </summary>
     /// <value>Defaults to <see langword="true"/>. The flush is bounded by the effective HTTP timeout and the host's shutdown timeout.</value>
     public bool FlushOnShutdown { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the reporter runs on a one-off dyno (<c>DYNO</c> starting with
+    /// <c>run.</c>: <c>heroku run</c>, the release phase, Heroku Scheduler).
+    /// </summary>
+    /// <value>
+    /// Defaults to <see langword="false"/>: like Heroku's own language-metrics agents, the reporter stays idle there and
+    /// logs one Information line saying why. Read once at start.
+    /// </value>
+    public bool ReportOnOneOffDynos { get; set; }
+
+    /// <summary>
+    /// Gets or sets the dyno name from <c>DYNO</c> (configuration first, then the process environment); null outside Heroku.
+    /// </summary>
+    internal string? Dyno { get; set; }
 
     /// <summary>
     /// Gets or sets where <see cref="Endpoint"/> came from, for the start-up log line.

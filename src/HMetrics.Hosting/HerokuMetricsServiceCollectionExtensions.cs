@@ -67,6 +67,8 @@ public static class HerokuMetricsServiceCollectionExtensions
         _ = services.AddSingleton<IValidateOptions<HerokuMetricsOptions>>(static sp => sp.GetRequiredService<HerokuMetricsOptionsReloadGuard>());
         _ = services.AddSingleton<IPostConfigureOptions<HerokuMetricsOptions>>(
             static sp => new HerokuMetricsEndpointSetup(sp.GetService<IConfiguration>()));
+        _ = services.AddSingleton<IPostConfigureOptions<HerokuMetricsOptions>>(
+            static sp => new HerokuMetricsDynoSetup(sp.GetService<IConfiguration>()));
         services.TryAddSingleton(TimeProvider.System);
         _ = services.AddSingleton<HerokuMetricsStatusWriter>();
         _ = services.AddSingleton<IHerokuMetricsStatusProvider>(static sp => sp.GetRequiredService<HerokuMetricsStatusWriter>());

@@ -50,4 +50,7 @@ internal static partial class Log
 
     [LoggerMessage(13, LogLevel.Warning, "Heroku metrics reports to {Endpoint} are still failing: {Reason}. Attempt {Attempt}; {Repeats} identical failures in the last {Period} were logged at Debug only; next try in {Delay}.", EventName = "FailuresContinuing")]
     public static partial void FailuresContinuing(ILogger logger, string endpoint, string reason, int attempt, int repeats, TimeSpan period, TimeSpan delay);
+
+    [LoggerMessage(20, LogLevel.Information, "Heroku metrics are not starting: {Dyno} is a one-off dyno (heroku run, release phase or scheduler), where Heroku's own agents stay idle too. Set HerokuMetrics:ReportOnOneOffDynos to true to report from it.", EventName = "OneOffDyno")]
+    public static partial void OneOffDyno(ILogger logger, string dyno);
 }

@@ -159,6 +159,15 @@ internal sealed class HerokuMetricsReporter : BackgroundService
             return false;
         }
 
+        // --- issue 14.5 (one-off dynos): begin ---
+        if (!options.ReportOnOneOffDynos && options.Dyno is { } dyno && dyno.StartsWith("run.", StringComparison.Ordinal))
+        {
+            Log.OneOffDyno(_logger, dyno);
+            _status.Idle("disabled: " + dyno + " is a one-off dyno (HerokuMetrics:ReportOnOneOffDynos is false)");
+            return false;
+        }
+
+        // --- issue 14.5 (one-off dynos): end ---
         if (options.Endpoint is null)
         {
             Log.EndpointNotFound(_logger, HerokuMetricsOptions.EndpointEnvironmentVariable);
