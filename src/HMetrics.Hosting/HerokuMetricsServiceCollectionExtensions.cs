@@ -59,8 +59,15 @@ public static class HerokuMetricsServiceCollectionExtensions
             return new HerokuMetricsHttpClientBuilder(services);
         }
 
+        _ = services.AddSingleton<UnknownKeyDetector>();
         _ = services.AddOptionsWithValidateOnStart<HerokuMetricsOptions>()
-            .Configure<IConfiguration>(static (options, configuration) => Bind(options, configuration));
+            .Configure<IConfiguration, UnknownKeyDetector>(static (options, configuration, unknownKeys) =>
+            {
+                Bind(options, configuration);
+
+                // Where the section is bound, so a misspelt key is reported at start and after every reload.
+                unknownKeys.Check(configuration.GetSection(HerokuMetricsOptions.SectionName), configuration.GetReloadToken());
+            });
         _ = services.AddSingleton<IOptionsChangeTokenSource<HerokuMetricsOptions>>(
             static sp => new ConfigurationChangeTokenSource<HerokuMetricsOptions>(sp.GetRequiredService<IConfiguration>()));
         _ = services.AddSingleton<HerokuMetricsOptionsReloadGuard>();

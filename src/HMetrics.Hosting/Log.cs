@@ -53,4 +53,7 @@ internal static partial class Log
 
     [LoggerMessage(20, LogLevel.Information, "Heroku metrics are not starting: {Dyno} is a one-off dyno (heroku run, release phase or scheduler), where Heroku's own agents stay idle too. Set HerokuMetrics:ReportOnOneOffDynos to true to report from it.", EventName = "OneOffDyno")]
     public static partial void OneOffDyno(ILogger logger, string dyno);
+
+    [LoggerMessage(21, LogLevel.Warning, "{Key} is not a setting of HMetrics.Hosting and is ignored.{Suggestion}", EventName = "UnknownSetting")]
+    public static partial void UnknownSetting(ILogger logger, string key, string suggestion);
 }
