@@ -44,7 +44,7 @@ public sealed class AspNetCoreHostTests
 
             var started = app.Services.GetFakeLogCollector().GetSnapshot()
                 .Single(r => r.Category == "HMetrics.Hosting" && r.Id.Name == "Started");
-            Assert.Contains("redacted-uuid-form", started.Message, StringComparison.Ordinal);
+            Assert.Contains("/metrics/redacted ", started.Message, StringComparison.Ordinal);
         }
         finally
         {
