@@ -22,6 +22,9 @@ public sealed class HerokuMetricsOptions
     /// </summary>
     public const string EndpointEnvironmentVariable = "HEROKU_METRICS_URL";
 
+    /// <summary>The variable naming the dyno; one-off dynos are named <c>run.N</c>.</summary>
+    internal const string DynoEnvironmentVariable = "DYNO";
+
     internal static readonly TimeSpan DefaultPostInterval = TimeSpan.FromSeconds(20);
     internal static readonly TimeSpan DefaultHttpTimeout = TimeSpan.FromSeconds(10);
     internal static readonly TimeSpan DefaultInitialBackoff = TimeSpan.FromSeconds(1);
@@ -32,6 +35,13 @@ public sealed class HerokuMetricsOptions
 
     // The upper bound of every duration: timers and Polly's own validation accept no more than a day.
     internal static readonly TimeSpan MaxDuration = TimeSpan.FromDays(1);
+
+    // The floors of the durations. Nothing is shorter than 1 ms. PostInterval and the backoffs are at least 10 ms, so no
+    // endpoint, healthy or dead, is ever sent more than 100 attempts a second, and the effective timeout (at least half
+    // the post interval) is never under 1 ms.
+    internal static readonly TimeSpan MinDuration = TimeSpan.FromMilliseconds(1);
+    internal static readonly TimeSpan MinPostInterval = TimeSpan.FromMilliseconds(10);
+    internal static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(10);
 
     /// <summary>
     /// Gets or sets the URL reports are posted to.
@@ -53,7 +63,7 @@ public sealed class HerokuMetricsOptions
     /// <summary>
     /// Gets or sets the time between two reports.
     /// </summary>
-    /// <value>Defaults to 20 seconds, the cadence Heroku's backend is built around. Between 1 ms and 1 day.</value>
+    /// <value>Defaults to 20 seconds, the cadence Heroku's backend is built around. Between 10 ms and 1 day.</value>
     public TimeSpan PostInterval { get; set; } = DefaultPostInterval;
 
     /// <summary>
@@ -62,13 +72,14 @@ public sealed class HerokuMetricsOptions
     /// <value>
     /// Defaults to 10 seconds. The effective timeout is never longer than
     /// <c>max(PostInterval - 1 s, PostInterval / 2)</c>, so a report always ends before the next one is due.
+    /// Between 1 ms and 1 day.
     /// </value>
     public TimeSpan HttpTimeout { get; set; } = DefaultHttpTimeout;
 
     /// <summary>
     /// Gets or sets the first delay after a failed delivery; Polly doubles it with each further failure.
     /// </summary>
-    /// <value>Defaults to 1 second. More than zero and no more than <see cref="MaxBackoff"/>.</value>
+    /// <value>Defaults to 1 second. At least 10 ms and no more than <see cref="MaxBackoff"/>.</value>
     public TimeSpan InitialBackoff { get; set; } = DefaultInitialBackoff;
 
     /// <summary>
@@ -76,7 +87,7 @@ public sealed class HerokuMetricsOptions
     /// </summary>
     /// <value>
     /// Defaults to 30 seconds: a dyno must notice a recovered endpoint while its backlog is still within the endpoint's
-    /// four-minute window, and 30 s keeps retries against a down endpoint below the normal reporting load. At most one day.
+    /// four-minute window, and 30 s keeps retries against a down endpoint below the normal reporting load. Between 10 ms and 1 day.
     /// </value>
     public TimeSpan MaxBackoff { get; set; } = DefaultMaxBackoff;
 
@@ -84,7 +95,7 @@ public sealed class HerokuMetricsOptions
     /// Gets or sets the all-clear window: a reporting run that lasted at least this long before it failed starts the
     /// backoff again from <see cref="InitialBackoff"/>.
     /// </summary>
-    /// <value>Defaults to 5 minutes.</value>
+    /// <value>Defaults to 5 minutes. Between 1 ms and 1 day.</value>
     public TimeSpan BackoffResetAfter { get; set; } = DefaultBackoffResetAfter;
 
     /// <summary>
@@ -93,7 +104,7 @@ public sealed class HerokuMetricsOptions
     /// <value>
     /// Defaults to 500 milliseconds, which turns Polly's decorrelated jitter on: each delay is drawn around the exponential
     /// one, never above <see cref="MaxBackoff"/>. Any value above zero means the same; <c>00:00:00</c> turns jitter off
-    /// and makes the delays exact.
+    /// and makes the delays exact. Zero, or between 1 ms and 1 day.
     /// </value>
     public TimeSpan BackoffJitter { get; set; } = DefaultBackoffJitter;
 
@@ -117,6 +128,30 @@ public sealed class HerokuMetricsOptions
     /// </summary>
     /// <value>Defaults to <see langword="true"/>. The flush is bounded by the effective HTTP timeout and the host's shutdown timeout.</value>
     public bool FlushOnShutdown { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the reporter runs on a one-off dyno (<c>DYNO</c> of <c>run.N</c> for
+    /// <c>heroku run</c>, <c>release.N</c> for the release phase, <c>scheduler.N</c> for Heroku Scheduler).
+    /// </summary>
+    /// <value>
+    /// Defaults to <see langword="false"/>: like Heroku's own language-metrics agents, the reporter stays idle there and
+    /// logs one Information line saying why. Read once at start.
+    /// </value>
+    public bool ReportOnOneOffDynos { get; set; }
+
+    /// <summary>
+    /// Gets or sets the dyno name from <c>DYNO</c> (configuration first, then the process environment); null outside Heroku.
+    /// </summary>
+    internal string? Dyno { get; set; }
+
+    /// <summary>
+    /// Gets whether <paramref name="dyno"/> names a one-off dyno: <c>run.N</c> (<c>heroku run</c>), <c>release.N</c>
+    /// (release phase) or <c>scheduler.N</c> (Heroku Scheduler).
+    /// </summary>
+    internal static bool IsOneOffDyno(string dyno) =>
+        dyno.StartsWith("run.", StringComparison.Ordinal)
+        || dyno.StartsWith("release.", StringComparison.Ordinal)
+        || dyno.StartsWith("scheduler.", StringComparison.Ordinal);
 
     /// <summary>
     /// Gets or sets where <see cref="Endpoint"/> came from, for the start-up log line.

@@ -59,14 +59,23 @@ public static class HerokuMetricsServiceCollectionExtensions
             return new HerokuMetricsHttpClientBuilder(services);
         }
 
+        _ = services.AddSingleton<UnknownKeyDetector>();
         _ = services.AddOptionsWithValidateOnStart<HerokuMetricsOptions>()
-            .Configure<IConfiguration>(static (options, configuration) => Bind(options, configuration));
+            .Configure<IConfiguration, UnknownKeyDetector>(static (options, configuration, unknownKeys) =>
+            {
+                Bind(options, configuration);
+
+                // Where the section is bound, so a misspelt key is reported at start and after every reload.
+                unknownKeys.Check(configuration.GetSection(HerokuMetricsOptions.SectionName), configuration.GetReloadToken());
+            });
         _ = services.AddSingleton<IOptionsChangeTokenSource<HerokuMetricsOptions>>(
             static sp => new ConfigurationChangeTokenSource<HerokuMetricsOptions>(sp.GetRequiredService<IConfiguration>()));
         _ = services.AddSingleton<HerokuMetricsOptionsReloadGuard>();
         _ = services.AddSingleton<IValidateOptions<HerokuMetricsOptions>>(static sp => sp.GetRequiredService<HerokuMetricsOptionsReloadGuard>());
         _ = services.AddSingleton<IPostConfigureOptions<HerokuMetricsOptions>>(
             static sp => new HerokuMetricsEndpointSetup(sp.GetService<IConfiguration>()));
+        _ = services.AddSingleton<IPostConfigureOptions<HerokuMetricsOptions>>(
+            static sp => new HerokuMetricsDynoSetup(sp.GetService<IConfiguration>()));
         services.TryAddSingleton(TimeProvider.System);
         _ = services.AddSingleton<HerokuMetricsStatusWriter>();
         _ = services.AddSingleton<IHerokuMetricsStatusProvider>(static sp => sp.GetRequiredService<HerokuMetricsStatusWriter>());
@@ -95,11 +104,11 @@ public static class HerokuMetricsServiceCollectionExtensions
             // The factory's default logging writes the request URL at Information and Trace: it must never see ours.
             .RemoveAllLoggers();
 
-        // Runs after every user configuration, so a replaced primary handler cannot re-enable redirects, which would
-        // re-send the dyno's data to another address.
+        // Runs after every user configuration, so a replaced (or wrapped) primary handler cannot re-enable redirects,
+        // which would re-send the dyno's data to another address, nor put the dyno id into the app's traces.
         _ = services.AddSingleton<IPostConfigureOptions<HttpClientFactoryOptions>>(
             new PostConfigureOptions<HttpClientFactoryOptions>(HerokuMetricsClient.Name, static options =>
-                options.HttpMessageHandlerBuilderActions.Add(static b => DisableRedirects(b.PrimaryHandler))));
+                options.HttpMessageHandlerBuilderActions.Add(static b => PrimaryHandlerHardening.Apply(b.PrimaryHandler))));
 
         return builder;
     }
@@ -117,19 +126,6 @@ public static class HerokuMetricsServiceCollectionExtensions
             // The binder throws on text it cannot convert ("twenty seconds", "Python"). Thrown here, that escapes a
             // configuration reload on a file watcher's thread; recorded, validation reports it with what to write.
             options.BindingError = ex.Message;
-        }
-    }
-
-    private static void DisableRedirects(HttpMessageHandler handler)
-    {
-        switch (handler)
-        {
-            case SocketsHttpHandler sockets:
-                sockets.AllowAutoRedirect = false;
-                break;
-            case HttpClientHandler client:
-                client.AllowAutoRedirect = false;
-                break;
         }
     }
 }

@@ -57,4 +57,10 @@ internal static partial class Log
 
     [LoggerMessage(15, LogLevel.Warning, "Heroku metrics endpoint {Endpoint} rejected the sample measured at {MeasuredAt} with status {StatusCode}; re-sending it cannot succeed, so it is dropped.", EventName = "SampleRejected")]
     public static partial void SampleRejected(ILogger logger, string endpoint, DateTimeOffset measuredAt, int statusCode);
+
+    [LoggerMessage(20, LogLevel.Information, "Heroku metrics are not starting: {Dyno} is a one-off dyno (heroku run, release phase or scheduler), where Heroku's own agents stay idle too. Set HerokuMetrics:ReportOnOneOffDynos to true to report from it.", EventName = "OneOffDyno")]
+    public static partial void OneOffDyno(ILogger logger, string dyno);
+
+    [LoggerMessage(21, LogLevel.Warning, "{Key} is not a setting of HMetrics.Hosting and is ignored.{Suggestion}", EventName = "UnknownSetting")]
+    public static partial void UnknownSetting(ILogger logger, string key, string suggestion);
 }

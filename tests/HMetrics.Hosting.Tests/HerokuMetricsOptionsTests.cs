@@ -152,9 +152,9 @@ public sealed class HerokuMetricsOptionsTests
     }
 
     [Theory]
-    [InlineData("HerokuMetrics:Endpoint", "ftp://dyno:hunter2@example.com/metrics/" + Uuid + "?token=t0k3n", "must use the http or https scheme", "ftp://dyno:redacted@example.com/metrics/redacted-uuid-form?token=redacted")]
-    [InlineData("HEROKU_METRICS_URL", "metrics/" + Uuid + "?api_key=t0k3n", "must be an absolute URL such as https://host/path", "metrics/redacted-uuid-form?api_key=redacted")]
-    [InlineData("HEROKU_METRICS_URL", "http:///" + Uuid + "?sig=t0k3n", "must be an absolute URL such as https://host/path", "http:///redacted-uuid-form?sig=redacted")]
+    [InlineData("HerokuMetrics:Endpoint", "ftp://dyno:hunter2@example.com/metrics/" + Uuid + "?token=t0k3n", "must use the http or https scheme", "ftp://redacted@example.com/metrics/redacted")]
+    [InlineData("HEROKU_METRICS_URL", "metrics/" + Uuid + "?api_key=t0k3n", "must be an absolute URL such as https://host/path", "redacted")]
+    [InlineData("HEROKU_METRICS_URL", "http:///" + Uuid + "?sig=t0k3n", "must be an absolute URL such as https://host/path", "http://redacted")]
     public async Task A_host_with_an_unusable_endpoint_fails_to_start_showing_only_the_redacted_value(string key, string value, string rule, string redacted)
     {
         var exception = await StartFails(new() { [key] = value });

@@ -43,6 +43,13 @@ internal sealed class HerokuMetricsClient(HttpClient httpClient)
         // Headers only: a misbehaving endpoint could answer with an endless body, and there is nothing in it for us.
         using var response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
 
+        // A primary handler of a type the library cannot inspect may have followed a redirect: the answer is then not
+        // the endpoint's, and the report must not be counted as delivered.
+        if (response.RequestMessage is { RequestUri: { } answered } && answered != endpoint.RequestUri)
+        {
+            throw new HttpRequestException("the response came from a redirect, which reports never follow");
+        }
+
         // Parsing Retry-After on answers where it does not count would only allocate.
         var retryAfter = ReportResponse.HonoursRetryAfter(response.StatusCode) ? response.Headers.RetryAfter : null;
         return new ReportResponse(response.StatusCode, retryAfter);

@@ -23,7 +23,24 @@ internal sealed class MetricsEndpoint
             secrets.Insert(0, (credentials, UrlRedactor.Redacted));
         }
 
+        // The request URI is what a handler or the runtime quotes; each of its forms reads as the redacted form.
+        foreach (var form in new[] { requestUri.AbsoluteUri, requestUri.ToString(), requestUri.PathAndQuery, requestUri.AbsolutePath })
+        {
+            if (form.Length > 1)
+            {
+                secrets.Add((form, form == requestUri.PathAndQuery || form == requestUri.AbsolutePath ? RedactedPath(form) : UrlRedactor.Redact(form)));
+            }
+        }
+
+        secrets.Sort(static (a, b) => b.Secret.Length.CompareTo(a.Secret.Length));
+
         _secrets = secrets;
+    }
+
+    private static string RedactedPath(string pathAndQuery)
+    {
+        var redacted = UrlRedactor.Redact("http://h" + pathAndQuery);
+        return redacted["http://h".Length..];
     }
 
     /// <summary>Gets the value as configured; never log it.</summary>

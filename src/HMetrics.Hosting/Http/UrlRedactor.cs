@@ -3,22 +3,28 @@ using System.Text;
 namespace HMetrics.Hosting.Http;
 
 /// <summary>
-/// Hides the secret parts of a metrics URL: it identifies the dyno and anyone holding it can write its metrics.
+/// Gives the form of a metrics URL that may be logged: it identifies the dyno and anyone holding it can write its metrics.
 /// </summary>
 /// <remarks>
-/// Works on the text rather than on <see cref="Uri"/>, so that a value which failed validation is redacted as well.
+/// An allow-list, not a search for secrets: a secret can take any shape (any character, percent-encoded or not, any
+/// case), so only what is provably not secret is kept and everything else becomes <see cref="Redacted"/>. Kept: a
+/// well-known scheme, the host name the request goes to, an explicit port, and path segments that are short words of
+/// letters only and not hex-like (<c>metrics</c>, <c>v</c>, <c>api</c>). Redacted: user-info, every other path segment,
+/// the query and the fragment. A value that is not an absolute URL keeps only a well-known scheme.
 /// </remarks>
 internal static class UrlRedactor
 {
     internal const string Redacted = "redacted";
-    internal const string RedactedUuid = "redacted-uuid-form";
 
     // Shorter fragments would turn ordinary words of a message into noise; no real secret is this short.
     private const int MinScrubLength = 3;
 
-    private static readonly string[] _secretKeyParts = ["token", "password", "secret", "auth", "key", "sig"];
+    // Longer runs of letters could be a token that happens to have no digit.
+    private const int MaxWordLength = 20;
 
-    /// <summary>Returns <paramref name="url"/> with its password, UUID path segments and secret query values replaced.</summary>
+    private static readonly string[] _knownSchemes = ["http", "https", "ftp", "ftps", "ws", "wss", "file"];
+
+    /// <summary>Returns the loggable form of <paramref name="url"/>.</summary>
     public static string Redact(string? url)
     {
         if (string.IsNullOrEmpty(url))
@@ -26,38 +32,120 @@ internal static class UrlRedactor
             return string.Empty;
         }
 
-        var sb = new StringBuilder(url.Length + 16);
-        foreach (var (text, secret) in Split(url))
+        var text = url.Trim();
+        if (!TryParse(text, out var uri))
         {
-            _ = sb.Append(secret is null ? text : secret.Replacement);
+            var schemeEnd = text.IndexOf("://", StringComparison.Ordinal);
+            var scheme = schemeEnd > 0 ? KnownScheme(text[..schemeEnd]) : null;
+            return scheme is null ? Redacted : scheme + "://" + Redacted;
+        }
+
+        var sb = new StringBuilder(text.Length + 16);
+        _ = sb.Append(KnownScheme(uri.Scheme) ?? Redacted).Append("://");
+        if (uri.UserInfo.Length > 0)
+        {
+            _ = sb.Append(Redacted).Append('@');
+        }
+
+        _ = sb.Append(IsHostName(uri.Host) ? uri.Host : Redacted);
+        if (!uri.IsDefaultPort && uri.Port >= 0)
+        {
+            _ = sb.Append(':').Append(uri.Port);
+        }
+
+        var segments = uri.AbsolutePath.Split('/');
+        for (var i = 0; i < segments.Length; i++)
+        {
+            if (i > 0)
+            {
+                _ = sb.Append('/');
+            }
+
+            var segment = segments[i];
+            _ = sb.Append(segment.Length == 0 || IsWord(segment) ? segment : Redacted);
+        }
+
+        if (uri.Query.Length > 0)
+        {
+            _ = sb.Append('?').Append(Redacted);
+        }
+
+        if (uri.Fragment.Length > 0)
+        {
+            _ = sb.Append('#').Append(Redacted);
         }
 
         return sb.ToString();
     }
 
-    /// <summary>Returns the secret fragments of <paramref name="url"/>, each with what replaces it, longest first.</summary>
+    /// <summary>
+    /// Returns every fragment of <paramref name="url"/> that is not kept by <see cref="Redact"/>, in the raw, decoded and
+    /// re-encoded forms an exception message might quote, each with what replaces it, longest first.
+    /// </summary>
     public static IReadOnlyList<(string Secret, string Replacement)> Secrets(string? url)
     {
-        var list = new List<(string, string)>();
-        if (string.IsNullOrEmpty(url))
+        var list = new List<(string Secret, string Replacement)>();
+        if (string.IsNullOrWhiteSpace(url))
         {
             return list;
         }
 
-        foreach (var (text, secret) in Split(url))
+        var text = url.Trim();
+        var redacted = Redact(text);
+        var fragments = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        AddTextualFragments(text, fragments);
+
+        // Whole URLs as a message may quote them (with and without user-info, escaped or not) become their redacted form.
+        var wholes = new List<(string, string)> { (text, redacted) };
+        if (TryParse(text, out var uri))
         {
-            if (secret is { } s && text.Length >= MinScrubLength)
+            AddForms(uri.UserInfo, fragments);
+            var colon = uri.UserInfo.IndexOf(':', StringComparison.Ordinal);
+            if (colon >= 0)
             {
-                list.Add((text, s.Replacement));
-                var unescaped = Uri.UnescapeDataString(text);
-                if (unescaped != text)
+                AddForms(uri.UserInfo[..colon], fragments);
+                AddForms(uri.UserInfo[(colon + 1)..], fragments);
+            }
+
+            foreach (var segment in uri.AbsolutePath.Split('/'))
+            {
+                if (segment.Length > 0 && !IsWord(segment))
                 {
-                    list.Add((unescaped, s.Replacement));
+                    AddForms(segment, fragments);
                 }
+            }
+
+            AddQueryForms(uri.Query.TrimStart('?'), fragments);
+            AddForms(uri.Fragment.TrimStart('#'), fragments);
+
+            var withoutUserInfo = new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty }.Uri;
+            foreach (var form in new[] { uri.AbsoluteUri, uri.ToString(), withoutUserInfo.AbsoluteUri, withoutUserInfo.ToString() })
+            {
+                wholes.Add((form, Redact(form)));
+                wholes.Add((Uri.UnescapeDataString(form), Redact(form)));
+            }
+
+            wholes.Add((Uri.UnescapeDataString(text), redacted));
+        }
+
+        var kept = KeptWords(redacted);
+        foreach (var fragment in fragments)
+        {
+            if (fragment.Length >= MinScrubLength && !kept.Contains(fragment))
+            {
+                list.Add((fragment, Redacted));
             }
         }
 
-        list.Sort(static (a, b) => b.Item1.Length.CompareTo(a.Item1.Length));
+        foreach (var (whole, replacement) in wholes)
+        {
+            if (whole.Length >= MinScrubLength)
+            {
+                list.Add((whole, replacement));
+            }
+        }
+
+        list.Sort(static (a, b) => b.Secret.Length.CompareTo(a.Secret.Length));
         return list;
     }
 
@@ -72,112 +160,155 @@ internal static class UrlRedactor
         return text;
     }
 
-    private sealed record SecretPart(string Replacement);
-
-    private static readonly SecretPart _password = new(Redacted);
-    private static readonly SecretPart _uuid = new(RedactedUuid);
-
-    // Cuts the URL into pieces; a piece with a SecretPart is what the redacted form replaces.
-    private static List<(string Text, SecretPart? Secret)> Split(string url)
+    private static bool TryParse(string text, out Uri uri)
     {
-        var parts = new List<(string, SecretPart?)>();
-
-        var fragmentAt = url.IndexOf('#', StringComparison.Ordinal);
-        var fragment = fragmentAt >= 0 ? url[fragmentAt..] : string.Empty;
-        var rest = fragmentAt >= 0 ? url[..fragmentAt] : url;
-
-        var queryAt = rest.IndexOf('?', StringComparison.Ordinal);
-        var query = queryAt >= 0 ? rest[(queryAt + 1)..] : null;
-        rest = queryAt >= 0 ? rest[..queryAt] : rest;
-
-        var schemeEnd = rest.IndexOf("://", StringComparison.Ordinal);
-        var authorityStart = schemeEnd >= 0 ? schemeEnd + 3 : 0;
-        var pathAt = rest.IndexOf('/', authorityStart);
-        var authorityEnd = pathAt >= 0 ? pathAt : rest.Length;
-
-        parts.Add((rest[..authorityStart], null));
-
-        var authority = rest[authorityStart..authorityEnd];
-        var at = authority.LastIndexOf('@');
-        if (at >= 0)
+        // Without "://" a Unix path such as "/metrics/x" would parse as a file URL and be shown as a path.
+        if (text.Contains("://", StringComparison.Ordinal) && Uri.TryCreate(text, UriKind.Absolute, out var parsed))
         {
-            var userInfo = authority[..at];
+            uri = parsed;
+            return true;
+        }
+
+        uri = null!;
+        return false;
+    }
+
+    private static string? KnownScheme(string scheme)
+    {
+        foreach (var known in _knownSchemes)
+        {
+            if (string.Equals(known, scheme, StringComparison.OrdinalIgnoreCase))
+            {
+                return known;
+            }
+        }
+
+        return null;
+    }
+
+    // The host the request is sent to, as the parser found it: names, IPv4 and bracketed IPv6 only.
+    private static bool IsHostName(string host)
+    {
+        foreach (var c in host)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('.' or '-' or ':' or '[' or ']'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A short word of ASCII letters with at least one letter that is not a hex digit: provably not a key or id.</summary>
+    internal static bool IsWord(string segment)
+    {
+        if (segment.Length is 0 or > MaxWordLength)
+        {
+            return false;
+        }
+
+        var nonHex = false;
+        foreach (var c in segment)
+        {
+            if (!char.IsAsciiLetter(c))
+            {
+                return false;
+            }
+
+            nonHex |= !char.IsAsciiHexDigit(c);
+        }
+
+        return nonHex;
+    }
+
+    // Cuts the text as a lenient reader would, so pieces of a value that does not parse (or parses differently than its
+    // author meant: a '#', '?' or '/' inside a password) are scrubbed too.
+    private static void AddTextualFragments(string text, HashSet<string> fragments)
+    {
+        var schemeEnd = text.IndexOf("://", StringComparison.Ordinal);
+        var afterScheme = schemeEnd >= 0 ? schemeEnd + 3 : 0;
+
+        // User-info up to the last '@' of the whole text: a password may hold '/', '?' or '#'.
+        var lastAt = text.LastIndexOf('@');
+        if (lastAt > afterScheme)
+        {
+            var userInfo = text[afterScheme..lastAt];
+            AddForms(userInfo, fragments);
             var colon = userInfo.IndexOf(':', StringComparison.Ordinal);
             if (colon >= 0)
             {
-                parts.Add((userInfo[..(colon + 1)], null));
-                parts.Add((userInfo[(colon + 1)..], _password));
+                AddForms(userInfo[(colon + 1)..], fragments);
+                AddForms(userInfo[..colon], fragments);
             }
-            else
-            {
-                parts.Add((userInfo, null));
-            }
-
-            parts.Add((authority[at..], null));
         }
-        else
+
+        var fragmentAt = text.IndexOf('#', afterScheme);
+        if (fragmentAt >= 0)
         {
-            parts.Add((authority, null));
+            AddForms(text[(fragmentAt + 1)..], fragments);
         }
 
+        var beforeFragment = fragmentAt >= 0 ? text[..fragmentAt] : text;
+        var queryAt = beforeFragment.IndexOf('?', afterScheme);
+        if (queryAt >= 0)
+        {
+            AddQueryForms(beforeFragment[(queryAt + 1)..], fragments);
+        }
+
+        var path = queryAt >= 0 ? beforeFragment[..queryAt] : beforeFragment;
+        var pathAt = path.IndexOf('/', afterScheme);
         if (pathAt >= 0)
         {
-            var segments = rest[pathAt..].Split('/');
-            for (var i = 0; i < segments.Length; i++)
+            foreach (var segment in path[pathAt..].Split('/'))
             {
-                if (i > 0)
+                if (!IsWord(segment))
                 {
-                    parts.Add(("/", null));
+                    AddForms(segment, fragments);
                 }
-
-                var segment = segments[i];
-                parts.Add((segment, IsUuid(segment) ? _uuid : null));
             }
         }
-
-        if (query is not null)
-        {
-            parts.Add(("?", null));
-            var pairs = query.Split('&');
-            for (var i = 0; i < pairs.Length; i++)
-            {
-                if (i > 0)
-                {
-                    parts.Add(("&", null));
-                }
-
-                var pair = pairs[i];
-                var eq = pair.IndexOf('=', StringComparison.Ordinal);
-                if (eq < 0)
-                {
-                    parts.Add((pair, null));
-                    continue;
-                }
-
-                var name = pair[..eq];
-                parts.Add((pair[..(eq + 1)], null));
-                parts.Add((pair[(eq + 1)..], IsSecretKey(name) ? _password : null));
-            }
-        }
-
-        parts.Add((fragment, null));
-        return parts;
     }
 
-    private static bool IsUuid(string segment) =>
-        segment.Length == 36 && Guid.TryParseExact(segment, "D", out _);
-
-    private static bool IsSecretKey(string name)
+    private static void AddQueryForms(string query, HashSet<string> fragments)
     {
-        var decoded = Uri.UnescapeDataString(name.Replace('+', ' '));
-        foreach (var part in _secretKeyParts)
+        AddForms(query, fragments);
+        foreach (var pair in query.Split('&'))
         {
-            if (decoded.Contains(part, StringComparison.OrdinalIgnoreCase))
+            AddForms(pair, fragments);
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq >= 0)
             {
-                return true;
+                AddForms(pair[(eq + 1)..], fragments);
+            }
+        }
+    }
+
+    private static void AddForms(string raw, HashSet<string> fragments)
+    {
+        if (raw.Length == 0)
+        {
+            return;
+        }
+
+        _ = fragments.Add(raw);
+        var decoded = Uri.UnescapeDataString(raw);
+        _ = fragments.Add(decoded);
+        _ = fragments.Add(Uri.UnescapeDataString(raw.Replace('+', ' ')));
+        _ = fragments.Add(Uri.EscapeDataString(decoded));
+    }
+
+    private static HashSet<string> KeptWords(string redacted)
+    {
+        var kept = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var word in redacted.Split(['/', ':', '@', '?', '#']))
+        {
+            if (word.Length > 0 && word != Redacted)
+            {
+                _ = kept.Add(word);
             }
         }
 
-        return false;
+        return kept;
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Options;
 
@@ -19,12 +20,12 @@ internal sealed class HerokuMetricsOptionsCustomValidator : IValidateOptions<Her
                 "true or false, and Schema as Go, DotNet or Both.");
         }
 
-        CheckDuration(builder, nameof(options.PostInterval), options.PostInterval, allowZero: false, "00:00:20");
-        CheckDuration(builder, nameof(options.HttpTimeout), options.HttpTimeout, allowZero: false, "00:00:10");
-        CheckDuration(builder, nameof(options.InitialBackoff), options.InitialBackoff, allowZero: false, "00:00:01");
-        CheckDuration(builder, nameof(options.MaxBackoff), options.MaxBackoff, allowZero: false, "00:00:30");
-        CheckDuration(builder, nameof(options.BackoffResetAfter), options.BackoffResetAfter, allowZero: false, "00:05:00");
-        CheckDuration(builder, nameof(options.BackoffJitter), options.BackoffJitter, allowZero: true, "00:00:00.500");
+        CheckDuration(builder, nameof(options.PostInterval), options.PostInterval, HerokuMetricsOptions.MinPostInterval, allowZero: false, "00:00:20");
+        CheckDuration(builder, nameof(options.HttpTimeout), options.HttpTimeout, HerokuMetricsOptions.MinDuration, allowZero: false, "00:00:10");
+        CheckDuration(builder, nameof(options.InitialBackoff), options.InitialBackoff, HerokuMetricsOptions.MinBackoff, allowZero: false, "00:00:01");
+        CheckDuration(builder, nameof(options.MaxBackoff), options.MaxBackoff, HerokuMetricsOptions.MinBackoff, allowZero: false, "00:00:30");
+        CheckDuration(builder, nameof(options.BackoffResetAfter), options.BackoffResetAfter, HerokuMetricsOptions.MinDuration, allowZero: false, "00:05:00");
+        CheckDuration(builder, nameof(options.BackoffJitter), options.BackoffJitter, HerokuMetricsOptions.MinDuration, allowZero: true, "00:00:00.500");
 
         // A disabled reporter never sends, so a leftover bad URL must not stop the app from starting.
         if (options.Enabled && !string.IsNullOrWhiteSpace(options.Endpoint) && MetricsEndpoint.Validate(options.Endpoint) is { } rule)
@@ -51,17 +52,24 @@ internal sealed class HerokuMetricsOptionsCustomValidator : IValidateOptions<Her
         return builder.Build();
     }
 
-    private static void CheckDuration(ValidateOptionsResultBuilder builder, string option, TimeSpan value, bool allowZero, string example)
+    // Floors, not just "more than zero": a sub-millisecond value passes a naive check and then fails every report (a
+    // timeout nothing can meet), throws from the timer (one tick), or hammers a dead endpoint thousands of times a second.
+    private static void CheckDuration(ValidateOptionsResultBuilder builder, string option, TimeSpan value, TimeSpan min, bool allowZero, string example)
     {
-        var tooSmall = allowZero ? value < TimeSpan.Zero : value <= TimeSpan.Zero;
+        var tooSmall = value < min && !(allowZero && value == TimeSpan.Zero);
         if (tooSmall || value > HerokuMetricsOptions.MaxDuration)
         {
-            var floor = allowZero ? "zero or more" : "more than zero";
+            var floor = allowZero
+                ? $"zero or at least {Describe(min)}"
+                : $"at least {Describe(min)}";
             builder.AddError(
                 $"{HerokuMetricsOptions.SectionName}:{option} must be {floor} and at most one day; got {value}. " +
                 $"Use a time span such as \"{example}\".");
         }
     }
+
+    private static string Describe(TimeSpan min) =>
+        string.Create(CultureInfo.InvariantCulture, $"{min.TotalMilliseconds:0} ms ({min:c})");
 
     private static bool IsValidUserAgent(string value)
     {

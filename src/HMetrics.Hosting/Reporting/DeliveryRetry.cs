@@ -23,13 +23,16 @@ internal static class DeliveryRetry
         Delay = settings.InitialBackoff,
         MaxDelay = settings.MaxBackoff,
         UseJitter = settings.UseJitter,
-        DelayGenerator = args => new ValueTask<TimeSpan?>(RetryAfter(args.Outcome.Exception, settings.MaxBackoff)),
+        DelayGenerator = args => new ValueTask<TimeSpan?>(RetryAfter(args.Outcome.Exception, settings.InitialBackoff, settings.MaxBackoff)),
         OnRetry = onRetry,
     };
 
-    /// <summary>The wait the endpoint asked for, capped at <paramref name="maxBackoff"/>; <see langword="null"/> lets Polly compute the delay.</summary>
-    public static TimeSpan? RetryAfter(Exception? failure, TimeSpan maxBackoff) =>
+    /// <summary>
+    /// The wait the endpoint asked for, between <paramref name="initialBackoff"/> (a Retry-After a tick away must not
+    /// beat the attempt-rate floor) and <paramref name="maxBackoff"/>; <see langword="null"/> lets Polly compute the delay.
+    /// </summary>
+    public static TimeSpan? RetryAfter(Exception? failure, TimeSpan initialBackoff, TimeSpan maxBackoff) =>
         (failure as ReportFailedException)?.RetryAfter is { } wait && wait > TimeSpan.Zero
-            ? (wait < maxBackoff ? wait : maxBackoff)
+            ? (wait < initialBackoff ? initialBackoff : wait < maxBackoff ? wait : maxBackoff)
             : null;
 }

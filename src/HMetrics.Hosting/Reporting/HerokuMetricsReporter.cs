@@ -137,6 +137,14 @@ internal sealed class HerokuMetricsReporter : BackgroundService
             return null;
         }
 
+        // Heroku's own agents stay idle on one-off dynos: a console, a release task or a scheduled job is not the app.
+        if (!options.ReportOnOneOffDynos && options.Dyno is { } dyno && HerokuMetricsOptions.IsOneOffDyno(dyno))
+        {
+            Log.OneOffDyno(logger, dyno);
+            _context.Status.Idle("disabled: " + dyno + " is a one-off dyno (HerokuMetrics:ReportOnOneOffDynos is false)");
+            return null;
+        }
+
         if (options.Endpoint is null)
         {
             Log.EndpointNotFound(logger, HerokuMetricsOptions.EndpointEnvironmentVariable);

@@ -13,29 +13,35 @@ internal sealed class RuntimeMetricTable : IDisposable
 
     private readonly WorkingSetReader _workingSet = new();
     private readonly AssemblyCounter _assemblies = new();
-    private long _exceptions;
+    private readonly ProcessCounterLedger _ledger;
+    private readonly GcCountReader _gcCounts;
+    private int _disposed;
     private int _gcInfoCollectionCount = -1;
     private long _gcInfoPauseTicks = -1;
     private double _pendingCpuSystemSeconds = double.NaN;
     private GCMemoryInfo _gcInfo;
 
-    public RuntimeMetricTable()
+    /// <param name="ledger">Where process-wide counts are handed out; the process's own unless a test isolates itself.</param>
+    /// <param name="collectionCount">Reads <see cref="GC.CollectionCount(int)"/>; a test can play a GC storm through it.</param>
+    public RuntimeMetricTable(ProcessCounterLedger? ledger = null, Func<int, int>? collectionCount = null)
     {
-        AppDomain.CurrentDomain.FirstChanceException += OnFirstChanceException;
+        _ledger = ledger ?? ProcessCounterLedger.Shared;
+        _gcCounts = collectionCount is null ? new GcCountReader() : new GcCountReader(collectionCount);
+        _ledger.WatchExceptions();
         All =
         [
             // Go schema: the names Heroku's Go agent posts, where .NET has an honest reading.
-            new("go.gc.collections", isCounter: true, Go, static () => GC.CollectionCount(0)),
-            new("go.gc.pause.ns", isCounter: true, Go, static () => GC.GetTotalPauseDuration().Ticks * NanosecondsPerTick),
+            Counter("go.gc.collections", Go, () => _gcCounts.Read(GcCountReader.Count.Total)),
+            Counter("go.gc.pause.ns", Go, static () => GC.GetTotalPauseDuration().Ticks * NanosecondsPerTick),
             new("go.memory.heap.bytes", isCounter: false, Go, static () => GC.GetTotalMemory(forceFullCollection: false)),
             new("go.routines", isCounter: false, Go, static () => ThreadPool.ThreadCount),
 
             // DotNet schema: System.Runtime meter names and units; attributes folded into the name.
-            new("dotnet.gc.collections.gen0", isCounter: true, DotNet, static () => GC.CollectionCount(0) - GC.CollectionCount(1)),
-            new("dotnet.gc.collections.gen1", isCounter: true, DotNet, static () => GC.CollectionCount(1) - GC.CollectionCount(2)),
-            new("dotnet.gc.collections.gen2", isCounter: true, DotNet, static () => GC.CollectionCount(2)),
-            new("dotnet.gc.pause.time", isCounter: true, DotNet, static () => GC.GetTotalPauseDuration().TotalSeconds),
-            new("dotnet.gc.heap.total_allocated", isCounter: true, DotNet, static () => GC.GetTotalAllocatedBytes(precise: false)),
+            Counter("dotnet.gc.collections.gen0", DotNet, () => _gcCounts.Read(GcCountReader.Count.Gen0)),
+            Counter("dotnet.gc.collections.gen1", DotNet, () => _gcCounts.Read(GcCountReader.Count.Gen1)),
+            Counter("dotnet.gc.collections.gen2", DotNet, () => _gcCounts.Read(GcCountReader.Count.Gen2)),
+            Counter("dotnet.gc.pause.time", DotNet, static () => GC.GetTotalPauseDuration().TotalSeconds),
+            Counter("dotnet.gc.heap.total_allocated", DotNet, static () => GC.GetTotalAllocatedBytes(precise: false)),
             new("dotnet.gc.last_collection.memory.committed_size", isCounter: false, DotNet, () => LastCollection() is { } info ? info.TotalCommittedBytes : double.NaN),
             new("dotnet.gc.last_collection.heap.size.gen0", isCounter: false, DotNet, () => Generation(0, fragmentation: false)),
             new("dotnet.gc.last_collection.heap.size.gen1", isCounter: false, DotNet, () => Generation(1, fragmentation: false)),
@@ -47,19 +53,19 @@ internal sealed class RuntimeMetricTable : IDisposable
             new("dotnet.gc.last_collection.heap.fragmentation.size.gen2", isCounter: false, DotNet, () => Generation(2, fragmentation: true)),
             new("dotnet.gc.last_collection.heap.fragmentation.size.loh", isCounter: false, DotNet, () => Generation(3, fragmentation: true)),
             new("dotnet.gc.last_collection.heap.fragmentation.size.poh", isCounter: false, DotNet, () => Generation(4, fragmentation: true)),
-            new("dotnet.process.cpu.time.user", isCounter: true, DotNet, () => CpuUserSeconds()),
-            new("dotnet.process.cpu.time.system", isCounter: true, DotNet, () => CpuSystemSeconds()),
+            Counter("dotnet.process.cpu.time.user", DotNet, () => CpuUserSeconds()),
+            Counter("dotnet.process.cpu.time.system", DotNet, () => CpuSystemSeconds()),
             new("dotnet.process.cpu.count", isCounter: false, DotNet, static () => Environment.ProcessorCount),
             new("dotnet.process.memory.working_set", isCounter: false, DotNet, () => _workingSet.Read()),
             new("dotnet.thread_pool.thread.count", isCounter: false, DotNet, static () => ThreadPool.ThreadCount),
             new("dotnet.thread_pool.queue.length", isCounter: false, DotNet, static () => ThreadPool.PendingWorkItemCount),
-            new("dotnet.thread_pool.work_item.count", isCounter: true, DotNet, static () => ThreadPool.CompletedWorkItemCount),
-            new("dotnet.monitor.lock_contentions", isCounter: true, DotNet, static () => Monitor.LockContentionCount),
-            new("dotnet.exceptions", isCounter: true, DotNet, () => Interlocked.Read(ref _exceptions)),
+            Counter("dotnet.thread_pool.work_item.count", DotNet, static () => ThreadPool.CompletedWorkItemCount),
+            Counter("dotnet.monitor.lock_contentions", DotNet, static () => Monitor.LockContentionCount),
+            Counter("dotnet.exceptions", DotNet, () => _ledger.Exceptions),
             new("dotnet.timer.count", isCounter: false, DotNet, static () => Timer.ActiveCount),
-            new("dotnet.jit.compiled_methods", isCounter: true, DotNet, static () => JitInfo.GetCompiledMethodCount()),
-            new("dotnet.jit.compiled_il.size", isCounter: true, DotNet, static () => JitInfo.GetCompiledILBytes()),
-            new("dotnet.jit.compilation.time", isCounter: true, DotNet, static () => JitInfo.GetCompilationTime().TotalSeconds),
+            Counter("dotnet.jit.compiled_methods", DotNet, static () => JitInfo.GetCompiledMethodCount()),
+            Counter("dotnet.jit.compiled_il.size", DotNet, static () => JitInfo.GetCompiledILBytes()),
+            Counter("dotnet.jit.compilation.time", DotNet, static () => JitInfo.GetCompilationTime().TotalSeconds),
             new("dotnet.assembly.count", isCounter: false, DotNet, () => _assemblies.Read()),
         ];
     }
@@ -68,13 +74,20 @@ internal sealed class RuntimeMetricTable : IDisposable
 
     public void Dispose()
     {
-        AppDomain.CurrentDomain.FirstChanceException -= OnFirstChanceException;
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _ledger.UnwatchExceptions();
         _workingSet.Dispose();
         _assemblies.Dispose();
     }
 
-    private void OnFirstChanceException(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e) =>
-        Interlocked.Increment(ref _exceptions);
+    // Every counter of the table is process-wide: each reporter posts only the increments handed to it, so two hosts in
+    // one process, or one rebuilt, never report the same GC (or CPU second, or exception) twice.
+    private RuntimeMetric Counter(string name, RuntimeMetric.SchemaSet schemas, Func<double> read) =>
+        new(name, isCounter: true, schemas, new ProcessCounterShare(name, read, _ledger).Read);
 
     // One Environment.CpuUsage call (a syscall, microseconds) answers both modes, as in the runtime's meter: the user
     // reading, which comes first in the table, keeps the system time of the same sample for the reading after it.

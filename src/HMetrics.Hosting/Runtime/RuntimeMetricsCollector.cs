@@ -80,6 +80,14 @@ internal sealed class RuntimeMetricsCollector
             }
 
             var current = metric.Read();
+
+            // A counter that read lower than its baseline never posts a negative count: it posts zero and keeps the
+            // baseline, so the increments it already delivered are not delivered again when it catches up.
+            if (current < _acknowledged[i])
+            {
+                current = _acknowledged[i];
+            }
+
             if (Write(metric, current - _acknowledged[i]))
             {
                 _sent[i] = current;

@@ -201,6 +201,13 @@ public sealed class LifetimeTests
             return true;
         }
 
+        // The one deliberate exception: GC counts, CPU time and the like belong to the process, so the record of which
+        // increments were already handed to a reporter must be process-wide too (issue 9, observation 9).
+        if (type == typeof(ProcessCounterLedger) && field.Name == nameof(ProcessCounterLedger.Shared))
+        {
+            return true;
+        }
+
         // Compiler caches of non-capturing lambdas: written once with an immutable delegate.
         if (IsCompilerGenerated(type) && typeof(Delegate).IsAssignableFrom(field.FieldType))
         {

@@ -46,7 +46,7 @@ public sealed class MetricsEndpointTests
         var endpoint = MetricsEndpoint.Parse("https://dyno@example.com/metrics");
 
         Assert.Equal("dyno:", Encoding.UTF8.GetString(Convert.FromBase64String(endpoint.Authorization!.Parameter!)));
-        Assert.Equal("https://dyno@example.com/metrics", endpoint.Redacted);
+        Assert.Equal("https://redacted@example.com/metrics", endpoint.Redacted);
     }
 
     [Fact]

@@ -70,7 +70,7 @@ public sealed class ReportResponseTests
     {
         var wait = Answer(HttpStatusCode.ServiceUnavailable, "Thu, 26 Nov 2026 12:00:00 GMT").RetryAfterDelay(Now);
 
-        var delay = DeliveryRetry.RetryAfter(new ReportFailedException("status 503", "http_5xx", HttpStatusCode.ServiceUnavailable, wait), TimeSpan.FromMinutes(2));
+        var delay = DeliveryRetry.RetryAfter(new ReportFailedException("status 503", "http_5xx", HttpStatusCode.ServiceUnavailable, wait), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2));
 
         Assert.Equal(TimeSpan.FromDays(1), wait);
         Assert.Equal(TimeSpan.FromMinutes(2), delay);

@@ -100,7 +100,7 @@ public sealed class ReloadTests
 
         var error = Assert.Single(host.Records("InvalidOptionsIgnored"));
         Assert.Equal(LogLevel.Error, error.Level);
-        Assert.Contains("HerokuMetrics:PostInterval must be more than zero", error.Message, StringComparison.Ordinal);
+        Assert.Contains("HerokuMetrics:PostInterval must be at least 10 ms", error.Message, StringComparison.Ordinal);
         Assert.Empty(host.Records("UnexpectedError"));
 
         // A later valid reload applies again.
@@ -127,7 +127,7 @@ public sealed class ReloadTests
         await host.WaitForLogAsync("ReportDelivered");
 
         var error = Assert.Single(host.Records("InvalidOptionsIgnored"));
-        Assert.Contains("ftp://agent:redacted@metrics.example/data", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ftp://redacted@metrics.example/data", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("pw-5e4d3c", error.Message, StringComparison.Ordinal);
     }
 

@@ -97,7 +97,7 @@ public sealed class SecretsTests
         Assert.Contains(reasons, r => r!.Contains("status 307", StringComparison.Ordinal));
         Assert.Contains(reasons, r => r!.Contains("no response within", StringComparison.Ordinal));
         Assert.Contains(reasons, r => r!.Contains("HttpRequestException", StringComparison.Ordinal));
-        Assert.Contains("redacted-uuid-form", host.Records("Started")[0].Message, StringComparison.Ordinal);
+        Assert.Contains("/metrics/redacted?redacted", host.Records("Started")[0].Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Text.Json;
+using HMetrics.Hosting.Tests.Helpers;
+
+namespace HMetrics.Hosting.Tests.Integration;
+
+/// <summary>
+/// Issue 9, observations 8 and 9: GC counts are process-wide. Under a GC storm no counter goes negative and the
+/// generations add up to the total; with two hosts in one process every GC is delivered once, not once per host.
+/// </summary>
+[Collection(nameof(GcCountingCollection))]
+public sealed class ProcessWideCountingTests
+{
+    private static readonly string[] Generations = ["dotnet.gc.collections.gen0", "dotnet.gc.collections.gen1", "dotnet.gc.collections.gen2"];
+
+    [Fact]
+    public void Under_a_gc_storm_no_counter_is_ever_negative_and_the_generations_add_up_to_the_total()
+    {
+        using var table = new RuntimeMetricTable();
+        var collector = new RuntimeMetricsCollector(table.All);
+        _ = collector.Collect(HerokuMetricsSchema.Both, out _);
+        collector.Acknowledge();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        var storm = new Thread(() =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                GC.Collect(i % 3 == 0 ? 1 : 0, GCCollectionMode.Forced, blocking: true);
+
+                // Lets the sampling thread run between collections, so GCs land inside its reads rather than starve it.
+                Thread.SpinWait(20 * (i % 50));
+            }
+        })
+        { IsBackground = true };
+        storm.Start();
+
+        var negatives = new List<string>();
+        var mismatches = new List<string>();
+        var samples = 0;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(2.5) && samples < 200_000)
+        {
+            using var json = JsonDocument.Parse(collector.Collect(HerokuMetricsSchema.Both, out _));
+            collector.Acknowledge();
+            samples++;
+            var counters = json.RootElement.GetProperty("counters");
+            foreach (var counter in counters.EnumerateObject())
+            {
+                if (counter.Value.GetDouble() < 0)
+                {
+                    negatives.Add($"{counter.Name} = {counter.Value.GetDouble()} in sample {samples}");
+                }
+            }
+
+            var total = counters.GetProperty("go.gc.collections").GetDouble();
+            var sum = Generations.Sum(g => counters.GetProperty(g).GetDouble());
+            if (total != sum)
+            {
+                mismatches.Add($"sample {samples}: total {total}, generations {sum}");
+            }
+        }
+
+        stop.Cancel();
+        storm.Join();
+        var stormCollections = GC.CollectionCount(0);
+        Assert.True(samples > 100, $"only {samples} samples");
+        Assert.True(negatives.Count == 0, $"{negatives.Count} negative counts in {samples} samples, e.g. {string.Join("; ", negatives.Take(5))}");
+        Assert.True(mismatches.Count == 0, $"{mismatches.Count} samples whose generations do not add up, e.g. {string.Join("; ", mismatches.Take(5))}");
+    }
+
+    [Fact]
+    public async Task Two_hosts_in_one_process_deliver_each_gc_once_between_them()
+    {
+        await using var serverA = await HerokuLikeServer.StartAsync();
+        await using var serverB = await HerokuLikeServer.StartAsync();
+        await using var hostA = MetricsHost.Create(new Dictionary<string, string?> { ["HEROKU_METRICS_URL"] = serverA.Url() });
+        await using var hostB = MetricsHost.Create(new Dictionary<string, string?> { ["HEROKU_METRICS_URL"] = serverB.Url() });
+        var handedOutBefore = ProcessCounterLedger.Shared.HandedOut("go.gc.collections");
+
+        await hostA.StartAndSendFirstReportAsync();
+        await hostB.StartAndSendFirstReportAsync();
+        _ = await serverA.NextAsync();
+        _ = await serverB.NextAsync();
+        await hostA.WaitForLogAsync("ReportDelivered");
+        await hostB.WaitForLogAsync("ReportDelivered");
+        for (var round = 2; round <= 4; round++)
+        {
+            GC.Collect();
+            _ = await hostA.AdvanceToNextReportAsync(serverA, round);
+            GC.Collect();
+            _ = await hostB.AdvanceToNextReportAsync(serverB, round);
+        }
+
+        GC.Collect();
+        var beforeFlushes = GC.CollectionCount(0);
+        await hostA.Host.StopAsync();
+        await hostB.Host.StopAsync();
+        var afterFlushes = GC.CollectionCount(0);
+        await hostA.WaitForLogAsync("Flushed");
+        await hostB.WaitForLogAsync("Flushed");
+
+        var delivered = serverA.Requests.Concat(serverB.Requests).Sum(r => r.Counter("go.gc.collections"));
+
+        // Each host used to post every GC of the process: together twice the process's count.
+        Assert.True(delivered <= afterFlushes, $"the two endpoints received {delivered} GCs; the process has had {afterFlushes}");
+        Assert.InRange(delivered + handedOutBefore, beforeFlushes, afterFlushes);
+        Assert.All(serverA.Requests.Concat(serverB.Requests), r => Assert.True(r.Counter("go.gc.collections") >= 0));
+    }
+}
