@@ -7,7 +7,11 @@ internal abstract record DeliveryPolicy(string Name);
 /// The library's delivery (this branch): sample every interval into the backlog, deliver oldest first, Polly's delays
 /// between failures, backfill paced at <see cref="LibraryPolicy.BackfillPacing"/>.
 /// </summary>
-internal sealed record BacklogPolicy(string Name, TimeSpan MaxBackoff, bool Jitter, PollyDelays Delays) : DeliveryPolicy(Name);
+/// <param name="PaceEveryPost">
+/// A proposed change, not the library's behaviour: the first regular POST after a drain also waits for the pacing gap.
+/// The library posts it as soon as the sample is taken, which can be right after the last backfill POST.
+/// </param>
+internal sealed record BacklogPolicy(string Name, TimeSpan MaxBackoff, bool Jitter, PollyDelays Delays, bool PaceEveryPost = false) : DeliveryPolicy(Name);
 
 /// <summary>
 /// The delivery before this branch: a report every interval; a failure ends the run and a hand-written doubling from
@@ -24,6 +28,9 @@ internal sealed record FleetResult(
     double SteadyRate,
     int PeakPerSecond,
     double PeakAt,
+    int PeakWhileDown,
+    double PeakWhileDownAt,
+    int MostAttempts,
     long Deliverable,
     long Delivered,
     long AtRiskDeliverable,
@@ -31,8 +38,14 @@ internal sealed record FleetResult(
     long Requests,
     long Wasted)
 {
-    /// <summary>Gets the busiest 1-s bin over the steady rate (dynos ÷ interval).</summary>
+    /// <summary>
+    /// Gets the busiest 1-s bin over the steady rate (dynos ÷ interval): in the recovery windows when the scenario has
+    /// outages, else over the whole run.
+    /// </summary>
     public double PeakRatio => PeakPerSecond / SteadyRate;
+
+    /// <summary>Gets the busiest 1-s bin while the endpoint is down (retries) over the steady rate.</summary>
+    public double PeakWhileDownRatio => PeakWhileDown / SteadyRate;
 
     /// <summary>Gets the share of deliverable samples delivered at their own time.</summary>
     public double DeliveredShare => Deliverable == 0 ? 1 : (double)Delivered / Deliverable;
@@ -60,6 +73,7 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
     private readonly int _capacity = LibraryPolicy.BacklogCapacity(postInterval);
     private readonly double _initialBackoff = initialBackoff.TotalSeconds;
     private readonly double _resetAfter = backoffResetAfter.TotalSeconds;
+    private readonly Dictionary<Scenario, (long, long)> _deliverable = [];
 
     public FleetResult Run(Scenario scenario, DeliveryPolicy policy)
     {
@@ -72,7 +86,6 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
         {
             // The first SynchronizedStarts dynos start within the same second; the others at a random phase.
             var start = d < scenario.SynchronizedStarts ? phases.NextDouble() : phases.NextDouble() * _interval;
-            CountSamples(scenario, start, tally);
             switch (policy)
             {
                 case BacklogPolicy backlog:
@@ -86,16 +99,23 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
             }
         }
 
-        // Ignore the first two intervals: the fleet is still starting.
-        var (peak, peakAt) = (0, 0.0);
+        // Ignore the first two intervals: the fleet is still starting. With outages, "at recovery" is any second the
+        // endpoint is up after an outage has begun (a dyno may notice the recovery only MaxBackoff later).
+        var (peak, peakAt, down, downAt) = (0, 0.0, 0, 0.0);
         for (var second = (int)(2 * _interval); second < (int)scenario.Horizon; second++)
         {
-            if (tally.Bins[second] > peak)
+            var bin = tally.Bins[second];
+            if (!scenario.IsUp(second))
             {
-                (peak, peakAt) = (tally.Bins[second], second);
+                (down, downAt) = bin > down ? (bin, second) : (down, downAt);
+            }
+            else if ((scenario.Down.Length == 0 || IsRecovering(scenario, second)) && bin > peak)
+            {
+                (peak, peakAt) = (bin, second);
             }
         }
 
+        var (deliverable, atRisk) = CountDeliverable(scenario);
         return new FleetResult(
             scenario,
             policy,
@@ -103,12 +123,64 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
             dynos / _interval,
             peak,
             peakAt,
-            tally.Deliverable,
+            down,
+            downAt,
+            tally.MostAttempts,
+            deliverable,
             tally.Delivered,
-            tally.AtRiskDeliverable,
+            atRisk,
             tally.AtRiskDelivered,
             tally.Requests,
             tally.Wasted);
+    }
+
+    /// <summary>The deliverable samples of the fleet (and those an outage puts at risk): the same for every policy.</summary>
+    public (long Deliverable, long AtRisk) CountDeliverable(Scenario scenario)
+    {
+        lock (_deliverable)
+        {
+            if (_deliverable.TryGetValue(scenario, out var counted))
+            {
+                return counted;
+            }
+        }
+
+        var phases = new Random(seed);
+        var (deliverable, atRisk) = (0L, 0L);
+        for (var d = 0; d < dynos; d++)
+        {
+            var start = d < scenario.SynchronizedStarts ? phases.NextDouble() : phases.NextDouble() * _interval;
+            for (var m = start + _interval; m + _maxAge <= scenario.Horizon; m += _interval)
+            {
+                if (scenario.IsDeliverable(m, _maxAge))
+                {
+                    deliverable++;
+                    atRisk += scenario.IsAtRisk(m, _maxAge) ? 1 : 0;
+                }
+            }
+        }
+
+        lock (_deliverable)
+        {
+            _deliverable[scenario] = (deliverable, atRisk);
+        }
+
+        return (deliverable, atRisk);
+    }
+
+    private bool IsRecovering(Scenario scenario, int second)
+    {
+        for (var i = 0; i < scenario.Down.Length; i++)
+        {
+            var end = scenario.Down[i].To;
+            var until = i + 1 < scenario.Down.Length ? scenario.Down[i + 1].From : double.MaxValue;
+            if (second >= end && second < until)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The library's delivery loop, one dyno.</summary>
@@ -169,7 +241,7 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
             {
                 tally.DeliveredAtOwnTime(ring.RemoveHead());
                 delivered = true;
-                t = ring.Count > 0 ? t + _pacing : nextSample;
+                t = ring.Count > 0 ? t + _pacing : policy.PaceEveryPost ? Math.Max(nextSample, t + _pacing) : nextSample;
                 continue;
             }
 
@@ -181,6 +253,7 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
 
             // The callback throws; Polly waits its delay and calls it again: a new run, nothing delivered in it yet.
             t += delays[attempt++];
+            tally.MostAttempts = Math.Max(tally.MostAttempts, attempt);
             runStarted = t;
             delivered = false;
         }
@@ -244,21 +317,6 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
         }
     }
 
-    private void CountSamples(Scenario scenario, double start, Tally tally)
-    {
-        for (var m = start + _interval; m + _maxAge <= scenario.Horizon; m += _interval)
-        {
-            if (scenario.IsDeliverable(m, _maxAge))
-            {
-                tally.Deliverable++;
-                if (scenario.IsAtRisk(m, _maxAge))
-                {
-                    tally.AtRiskDeliverable++;
-                }
-            }
-        }
-    }
-
     private sealed class Tally(Scenario scenario, int seconds)
     {
         private readonly double _maxAge = LibraryPolicy.MaxAge.TotalSeconds;
@@ -269,11 +327,9 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
 
         public long Wasted { get; set; }
 
-        public long Deliverable { get; set; }
-
         public long Delivered { get; private set; }
 
-        public long AtRiskDeliverable { get; set; }
+        public int MostAttempts { get; set; }
 
         public long AtRiskDelivered { get; private set; }
 

@@ -30,6 +30,9 @@ internal sealed class PollyDelays
     /// <summary>Gets the number of distinct sequences.</summary>
     public int Count => _pool.Length;
 
+    /// <summary>Gets the <paramref name="index"/>th execution's delays in seconds.</summary>
+    public double[] this[int index] => _pool[index];
+
     /// <summary>Delays in seconds of one Polly execution, attempt 0 first.</summary>
     public double[] Draw(Random random) => _pool[_pool.Length == 1 ? 0 : random.Next(_pool.Length)];
 
