@@ -1,0 +1,52 @@
+using HMetrics.Hosting;
+using Xunit.Abstractions;
+
+namespace HMetrics.Hosting.FleetSimulation;
+
+/// <summary>The simulation reads the library's own numbers and Polly's own delays; these pin what it read.</summary>
+public sealed class LibraryPolicyTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void The_backlog_keeps_samples_four_minutes_less_a_30_second_margin()
+    {
+        Assert.Equal(TimeSpan.FromMinutes(4), LibraryPolicy.AcceptanceWindow);
+        Assert.Equal(TimeSpan.FromSeconds(210), LibraryPolicy.MaxAge);
+        Assert.Equal(12, LibraryPolicy.BacklogCapacity(TimeSpan.FromSeconds(20)));
+    }
+
+    [Fact]
+    public void Without_jitter_Polly_doubles_from_InitialBackoff_to_the_cap()
+    {
+        var options = new HerokuMetricsOptions { MaxBackoff = TimeSpan.FromSeconds(30), BackoffJitter = TimeSpan.Zero };
+
+        var delays = PollyDelays.Generate(options, sequences: 10, attempts: 8, seed: 1);
+
+        Assert.Equal(1, delays.Count);
+        Assert.Equal([1d, 2, 4, 8, 16, 30, 30, 30], delays.Draw(new Random(0)));
+    }
+
+    [Fact]
+    public void With_jitter_each_execution_has_its_own_delays_within_the_cap()
+    {
+        var cap = TimeSpan.FromSeconds(30);
+        var options = new HerokuMetricsOptions { MaxBackoff = cap };
+
+        var delays = PollyDelays.Generate(options, sequences: 1_000, attempts: 32, seed: 1);
+        var sequences = Enumerable.Range(0, delays.Count).Select(i => delays[i]).ToArray();
+
+        Assert.All(sequences, s => Assert.All(s, d => Assert.InRange(d, 0, cap.TotalSeconds)));
+        Assert.True(sequences.Select(s => s[0]).Distinct().Count() > 990, "first delays should differ between executions");
+
+        // Polly clamps its decorrelated jitter at MaxDelay: past the first few attempts most delays are the cap exactly,
+        // so jitter spreads dynos while they climb, not once they are at the cap.
+        var atCap = sequences.SelectMany(s => s.Skip(8)).Count(d => d == cap.TotalSeconds) / (double)(sequences.Length * 24);
+        output.WriteLine($"first delay: median {Median(sequences.Select(s => s[0])):0.00} s; attempts 8+: {atCap:P1} exactly at the cap");
+        Assert.True(atCap > 0.5, $"expected most late delays at the cap, got {atCap:P1}");
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
+    }
+}
