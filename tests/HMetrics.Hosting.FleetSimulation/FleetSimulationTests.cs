@@ -14,15 +14,37 @@ public sealed class FleetSimulationTests(FleetFixture fleet, ITestOutputHelper o
     }
 
     [Fact]
-    public void Recommended_default_delivers_at_least_99_percent_of_deliverable_samples_in_every_scenario()
+    public void Library_defaults_deliver_at_least_99_percent_of_deliverable_samples_in_every_scenario_but_flapping()
     {
-        Assert.All(Recommended(), r => Assert.True(r.DeliveredShare >= 0.99, $"{r.Scenario.Name}: {r.DeliveredShare:P2} delivered"));
+        Assert.All(
+            Defaults().Where(r => r.Scenario != Scenario.Flapping),
+            r => Assert.True(r.DeliveredShare >= 0.99, $"{r.Scenario.Name}: {r.DeliveredShare:P2} delivered"));
     }
 
     [Fact]
-    public void Recommended_default_delivers_more_than_the_old_catch_up_policy_in_every_outage()
+    public void Library_defaults_miss_the_99_percent_goal_when_the_endpoint_flaps_30_s_30_s()
     {
-        foreach (var r in Recommended().Where(r => r.Scenario.HasOutage))
+        // The 2/3-interval spacing drains at 1.5 times the steady rate while the endpoint is up, and it is up half the
+        // time: the backlog cannot keep up and its oldest samples expire. Fails once the library meets the goal again (the
+        // spacing of PostInterval / 2 does, see the next test): then fold flapping back into the test above and update
+        // docs/fleet-simulation.md.
+        var flapping = Defaults().Single(r => r.Scenario == Scenario.Flapping);
+
+        Assert.InRange(flapping.DeliveredShare, 0.96, 0.99 - 1e-9);
+    }
+
+    [Fact]
+    public void A_spacing_of_half_an_interval_would_deliver_every_sample_when_the_endpoint_flaps()
+    {
+        var flapping = fleet.Results.Single(r => r.Scenario == Scenario.Flapping && ReferenceEquals(r.Policy, fleet.HalfIntervalSpacing));
+
+        Assert.Equal(1, flapping.DeliveredShare);
+    }
+
+    [Fact]
+    public void Library_defaults_deliver_more_than_the_old_catch_up_policy_in_every_outage()
+    {
+        foreach (var r in Defaults().Where(r => r.Scenario.HasOutage))
         {
             var old = fleet.Results.Single(o => o.Scenario == r.Scenario && o.Policy is CatchUpPolicy);
             Assert.True(r.DeliveredShare > old.DeliveredShare, $"{r.Scenario.Name}: {r.DeliveredShare:P2} vs old {old.DeliveredShare:P2}");
@@ -30,17 +52,12 @@ public sealed class FleetSimulationTests(FleetFixture fleet, ITestOutputHelper o
     }
 
     [Fact]
-    public void Recommended_default_recovers_within_three_times_the_steady_rate()
+    public void Library_defaults_recover_within_2_4_times_the_steady_rate()
     {
-        // Not the ≤ 2 goal: the library paces only backfill, so the first regular POST after a drain can follow the last
-        // backfill POST at once (three POSTs in one interval). docs/fleet-simulation.md has the numbers and the fix.
-        Assert.All(Recommended().Where(r => r.Scenario.HasOutage), r => Assert.True(r.PeakRatio <= 3, $"{r.Scenario.Name}: {r.PeakRatio:0.00}"));
-    }
-
-    [Fact(Skip = "Goal not met by the library today (2.45–2.71 at recovery, 1-s bins); see docs/fleet-simulation.md, 'What looks wrong'.")]
-    public void Recommended_default_recovers_within_twice_the_steady_rate()
-    {
-        Assert.All(Recommended().Where(r => r.Scenario.HasOutage), r => Assert.True(r.PeakRatio <= 2, $"{r.Scenario.Name}: {r.PeakRatio:0.00}"));
+        // Not the goal of 2: the library reaches 2.16 (1-min outage), 2.06 (10-min) and 2.35 (flapping) in 1-s bins.
+        // The mean rate of a draining fleet is 1.5 times the steady rate; the peaks above it come from dynos that recover in
+        // the same second and then drain in lock-step, 2/3 of an interval apart. docs/fleet-simulation.md has the numbers.
+        Assert.All(Defaults().Where(r => r.Scenario.HasOutage), r => Assert.True(r.PeakRatio <= 2.4, $"{r.Scenario.Name}: {r.PeakRatio:0.00}"));
     }
 
     [Fact]
@@ -69,13 +86,13 @@ public sealed class FleetSimulationTests(FleetFixture fleet, ITestOutputHelper o
     {
         // The sampler's schedule is counted from each dyno's start, so dynos that start in the same second post in the
         // same second every interval for as long as they run; no backoff or pacing is involved.
-        var restart = fleet.Results.Single(r => r.Scenario == Scenario.Restart1000 && r.Policy.Name == FleetFixture.NewName(FleetFixture.RecommendedMaxBackoff, jitter: true));
+        var restart = Defaults().Single(r => r.Scenario == Scenario.Restart1000);
 
         Assert.InRange(restart.PeakRatio, 2.8, 3.0);
     }
 
-    private IEnumerable<FleetResult> Recommended() =>
-        fleet.Results.Where(r => r.Policy.Name == FleetFixture.NewName(FleetFixture.RecommendedMaxBackoff, jitter: true));
+    private IEnumerable<FleetResult> Defaults() =>
+        fleet.Results.Where(r => ReferenceEquals(r.Policy, fleet.DefaultPolicy));
 
     internal static string Table(IEnumerable<FleetResult> results)
     {

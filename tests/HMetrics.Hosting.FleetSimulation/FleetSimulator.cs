@@ -4,14 +4,13 @@ namespace HMetrics.Hosting.FleetSimulation;
 internal abstract record DeliveryPolicy(string Name);
 
 /// <summary>
-/// The library's delivery (this branch): sample every interval into the backlog, deliver oldest first, Polly's delays
-/// between failures, backfill paced at <see cref="LibraryPolicy.BackfillPacing"/>.
+/// The library's delivery: sample every interval into the backlog, deliver oldest first, Polly's delays between
+/// failures, POSTs at least <see cref="LibraryPolicy.Spacing"/> apart while a backlog drains.
 /// </summary>
-/// <param name="PaceEveryPost">
-/// A proposed change, not the library's behaviour: the first regular POST after a drain also waits for the pacing gap.
-/// The library posts it as soon as the sample is taken, which can be right after the last backfill POST.
+/// <param name="Spacing">
+/// Null for the library's <see cref="LibraryPolicy.Spacing"/>; a value only for a what-if row, which the library does not do.
 /// </param>
-internal sealed record BacklogPolicy(string Name, TimeSpan MaxBackoff, bool Jitter, PollyDelays Delays, bool PaceEveryPost = false) : DeliveryPolicy(Name);
+internal sealed record BacklogPolicy(string Name, TimeSpan MaxBackoff, bool Jitter, PollyDelays Delays, TimeSpan? Spacing = null) : DeliveryPolicy(Name);
 
 /// <summary>
 /// The delivery before this branch: a report every interval; a failure ends the run and a hand-written doubling from
@@ -67,9 +66,12 @@ internal sealed record FleetResult(
 /// </remarks>
 internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan initialBackoff, TimeSpan backoffResetAfter, int seed)
 {
+    /// <summary>One <see cref="TimeSpan"/> tick in seconds: the library's least wait.</summary>
+    private const double Tick = 1e-7;
+
     private readonly double _interval = postInterval.TotalSeconds;
     private readonly double _maxAge = LibraryPolicy.MaxAge.TotalSeconds;
-    private readonly double _pacing = LibraryPolicy.BackfillPacing(postInterval).TotalSeconds;
+    private readonly double _spacing = LibraryPolicy.Spacing(postInterval).TotalSeconds;
     private readonly int _capacity = LibraryPolicy.BacklogCapacity(postInterval);
     private readonly double _initialBackoff = initialBackoff.TotalSeconds;
     private readonly double _resetAfter = backoffResetAfter.TotalSeconds;
@@ -81,7 +83,7 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
         var phases = new Random(seed);
         var draws = new Random(seed + 1);
         var jitter = new Random(seed + 2);
-        var ring = new Ring(_capacity);
+        var ring = new Ring(_capacity + 1);
         for (var d = 0; d < dynos; d++)
         {
             // The first SynchronizedStarts dynos start within the same second; the others at a random phase.
@@ -183,7 +185,7 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
         return false;
     }
 
-    /// <summary>The library's delivery loop, one dyno.</summary>
+    /// <summary>The library's delivery loop (<c>DeliveryLoop.DeliverUntilAllClearAsync</c>), one dyno.</summary>
     private void RunBacklog(Scenario scenario, BacklogPolicy policy, double start, Ring ring, Random draws, Tally tally)
     {
         var horizon = scenario.Horizon;
@@ -196,20 +198,15 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
         var attempt = 0;
         var runStarted = t;
         var delivered = false;
+
+        var spacing = policy.Spacing?.TotalSeconds ?? _spacing;
+
+        // The loop's fields, which outlive runs: whether a backlog is draining and when the last POST succeeded.
+        var draining = false;
+        var lastDelivered = double.NegativeInfinity;
         while (true)
         {
-            // The sampler: every due sample enters the backlog; a full backlog drops its oldest.
-            while (nextSample <= t && nextSample < horizon)
-            {
-                if (ring.Count >= _capacity)
-                {
-                    _ = ring.RemoveHead();
-                }
-
-                ring.Add(nextSample);
-                nextSample += _interval;
-            }
-
+            TakeDueSamples(ref nextSample, t, horizon, ring, headInFlight: false);
             if (t >= horizon)
             {
                 return;
@@ -236,12 +233,31 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
                 delivered = false;
             }
 
+            // The head is in flight from here. Only what already waited behind it counts as a backlog.
+            var waitingBehind = ring.Count > 1;
+            draining |= waitingBehind;
+            var wait = draining ? spacing - (t - lastDelivered) : 0;
+
+            // The library compares TimeSpans: a wait counts from one tick (100 ns) up.
+            var waited = wait >= Tick;
+            if (waited)
+            {
+                // Task.Delay with the head in flight: the sampler keeps taking samples, evicting the one after the head.
+                t += wait;
+                TakeDueSamples(ref nextSample, t, horizon, ring, headInFlight: true);
+                if (t >= horizon)
+                {
+                    return;
+                }
+            }
+
             tally.Request(t);
             if (scenario.IsUp(t))
             {
-                tally.DeliveredAtOwnTime(ring.RemoveHead());
+                tally.Deliver(ring.RemoveHead(), t);
+                lastDelivered = t;
+                draining = waitingBehind || (draining && waited);
                 delivered = true;
-                t = ring.Count > 0 ? t + _pacing : policy.PaceEveryPost ? Math.Max(nextSample, t + _pacing) : nextSample;
                 continue;
             }
 
@@ -256,6 +272,31 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
             tally.MostAttempts = Math.Max(tally.MostAttempts, attempt);
             runStarted = t;
             delivered = false;
+        }
+    }
+
+    /// <summary>
+    /// The sampler (<c>SampleBacklog.Add</c>): every sample due by <paramref name="t"/> enters the backlog; a full backlog
+    /// evicts its oldest, or the one after the head while the head is in flight (which has a spare slot).
+    /// </summary>
+    private void TakeDueSamples(ref double nextSample, double t, double horizon, Ring ring, bool headInFlight)
+    {
+        while (nextSample <= t && nextSample < horizon)
+        {
+            while (ring.Count >= _capacity + (headInFlight ? 1 : 0))
+            {
+                if (headInFlight)
+                {
+                    ring.RemoveSecond();
+                }
+                else
+                {
+                    _ = ring.RemoveHead();
+                }
+            }
+
+            ring.Add(nextSample);
+            nextSample += _interval;
         }
     }
 
@@ -281,7 +322,7 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
                     var last = (long)Math.Floor(((t - start) / _interval) + 1e-9);
                     for (var k = first; k <= last; k++)
                     {
-                        tally.DeliveredAtOwnTime(start + (k * _interval));
+                        tally.Deliver(start + (k * _interval), t);
                     }
                 }
 
@@ -320,6 +361,7 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
     private sealed class Tally(Scenario scenario, int seconds)
     {
         private readonly double _maxAge = LibraryPolicy.MaxAge.TotalSeconds;
+        private readonly double _window = LibraryPolicy.AcceptanceWindow.TotalSeconds;
 
         public int[] Bins { get; } = new int[seconds];
 
@@ -339,10 +381,14 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
             Requests++;
         }
 
-        /// <summary>A sample reached the endpoint while within its acceptance window, with its own time.</summary>
-        public void DeliveredAtOwnTime(double measuredAt)
+        /// <summary>
+        /// A sample measured at <paramref name="measuredAt"/> reached the endpoint at <paramref name="sentAt"/> with its
+        /// own time: delivered if the endpoint still accepts it. (The backlog drops a sample past MaxAge before it is
+        /// taken; the spacing wait can then add up to 2/3 of an interval, still well within the endpoint's window.)
+        /// </summary>
+        public void Deliver(double measuredAt, double sentAt)
         {
-            if (measuredAt + _maxAge > scenario.Horizon)
+            if (measuredAt + _maxAge > scenario.Horizon || sentAt - measuredAt > _window)
             {
                 return;
             }
@@ -370,6 +416,16 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
         public void Add(double measuredAt)
         {
             _items[(_head + Count) % _items.Length] = measuredAt;
+            Count++;
+        }
+
+        /// <summary>Removes the sample after the head (the head is in flight).</summary>
+        public void RemoveSecond()
+        {
+            var head = RemoveHead();
+            _ = RemoveHead();
+            _head = (_head + _items.Length - 1) % _items.Length;
+            _items[_head] = head;
             Count++;
         }
 

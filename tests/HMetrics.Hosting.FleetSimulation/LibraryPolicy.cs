@@ -10,8 +10,9 @@ namespace HMetrics.Hosting.FleetSimulation;
 /// </summary>
 /// <remarks>
 /// The library grants its internals to its own test and benchmark projects only, and <c>src/</c> is not ours to edit,
-/// so the simulation reaches <c>SampleBacklog</c>, <c>ReporterSettings</c> and <c>DeliveryRetry</c> by reflection. A
-/// rename in the library fails <see cref="LibraryPolicyTests"/> loudly instead of letting the simulation drift from it.
+/// so the simulation reaches <c>SampleBacklog</c>, <c>DeliveryLoop</c>, <c>ReporterSettings</c> and <c>DeliveryRetry</c>
+/// by reflection. A rename in the library fails <see cref="LibraryPolicyTests"/> loudly instead of letting the simulation
+/// drift from it.
 /// </remarks>
 internal static class LibraryPolicy
 {
@@ -30,14 +31,11 @@ internal static class LibraryPolicy
         (int)Type("HMetrics.Hosting.Reporting.SampleBacklog").GetMethod("CapacityFor", Static)!.Invoke(null, [postInterval])!;
 
     /// <summary>
-    /// The wait between two backfill POSTs after a success while the backlog is not empty.
+    /// The least time between two POSTs while a backlog drains: <c>DeliveryLoop.Spacing(PostInterval)</c>, two thirds
+    /// of an interval floored to whole milliseconds.
     /// </summary>
-    /// <remarks>
-    /// <c>DeliveryLoop</c> writes it inline (<c>Task.Delay(settings.PostInterval / 2, …)</c>), not as a constant, so it
-    /// cannot be read; it is duplicated here and documented in docs/fleet-simulation.md. If the loop's pacing changes,
-    /// change this and the table.
-    /// </remarks>
-    public static TimeSpan BackfillPacing(TimeSpan postInterval) => postInterval / 2;
+    public static TimeSpan Spacing(TimeSpan postInterval) =>
+        (TimeSpan)Type("HMetrics.Hosting.Reporting.DeliveryLoop").GetMethod("Spacing", Static, [typeof(TimeSpan)])!.Invoke(null, [postInterval])!;
 
     /// <summary>The library's retry options for <paramref name="options"/>, exactly as the delivery loop builds them.</summary>
     public static RetryStrategyOptions RetryOptions(HerokuMetricsOptions options, Func<OnRetryArguments<object>, ValueTask> onRetry)

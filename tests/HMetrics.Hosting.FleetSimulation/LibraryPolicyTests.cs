@@ -15,6 +15,25 @@ public sealed class LibraryPolicyTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Draining_POSTs_are_two_thirds_of_an_interval_apart_in_whole_milliseconds()
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(13_333), LibraryPolicy.Spacing(TimeSpan.FromSeconds(20)));
+        Assert.Equal(TimeSpan.FromMilliseconds(6), LibraryPolicy.Spacing(TimeSpan.FromMilliseconds(10)));
+    }
+
+    [Fact]
+    public void The_table_simulates_the_library_defaults()
+    {
+        var defaults = new HerokuMetricsOptions();
+
+        Assert.Equal(
+            "library defaults: MaxBackoff 30 s, jitter on, InitialBackoff 1 s",
+            FleetFixture.DefaultsName(defaults));
+        Assert.Equal(TimeSpan.FromSeconds(20), defaults.PostInterval);
+        Assert.Equal(TimeSpan.FromMinutes(5), defaults.BackoffResetAfter);
+    }
+
+    [Fact]
     public void Without_jitter_Polly_doubles_from_InitialBackoff_to_the_cap()
     {
         var options = new HerokuMetricsOptions { MaxBackoff = TimeSpan.FromSeconds(30), BackoffJitter = TimeSpan.Zero };
