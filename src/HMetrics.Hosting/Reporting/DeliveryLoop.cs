@@ -13,10 +13,11 @@ namespace HMetrics.Hosting.Reporting;
 /// and the same oldest sample is tried again unless it has expired meanwhile. A run that has delivered and lasted
 /// <see cref="ReporterSettings.BackoffResetAfter"/> ends by itself, so the next failure starts again from the initial
 /// backoff. While a backlog drains — from a POST that had samples waiting behind it until one goes out unhindered with
-/// none behind — POSTs are at least <see cref="Spacing"/> apart, the first regular sample after the backlog included.
-/// The backlog then drains at 1.5 times the steady rate, which a fleet recovering at once can absorb, yet every sample
-/// is delivered before it expires (each POST gains a third of an interval on the window). In steady state nothing
-/// waits. docs/fleet-simulation.md has the numbers.
+/// none behind — POSTs are about 0.55 of an interval apart (<see cref="Spacing"/>), the first regular sample after the
+/// backlog included: a draining dyno posts at 1.8 times its steady rate, which drains a backlog before any of it expires,
+/// even against an endpoint that is up only half the time. With jitter on, each gap is drawn between 0.45 and 0.65 of an
+/// interval, so dynos that recovered in the same second do not drain in lock-step. In steady state nothing waits.
+/// docs/fleet-simulation.md has the numbers.
 /// </remarks>
 internal sealed class DeliveryLoop
 {
@@ -37,8 +38,11 @@ internal sealed class DeliveryLoop
         _context = context;
     }
 
-    /// <summary>The least time between two POSTs while a backlog drains: two thirds of an interval, in whole milliseconds (what timers keep).</summary>
-    public static TimeSpan Spacing(TimeSpan postInterval) => TimeSpan.FromMilliseconds(Math.Floor(postInterval.TotalMilliseconds * 2 / 3));
+    /// <summary>The time between two POSTs while a backlog drains, in whole milliseconds (what timers keep).</summary>
+    /// <param name="postInterval">The sampling interval.</param>
+    /// <param name="jitterSample">A number in [0, 1) drawn per gap when jitter is on; 0.5 (the mean, 0.55 of an interval) when it is off.</param>
+    public static TimeSpan Spacing(TimeSpan postInterval, double jitterSample = 0.5) =>
+        TimeSpan.FromMilliseconds(Math.Floor(postInterval.TotalMilliseconds * (0.45 + (0.2 * jitterSample))));
 
     /// <summary>Wakes the loop: a sample is waiting. Safe from any thread; wake-ups do not pile up.</summary>
     public void Signal()
@@ -155,7 +159,8 @@ internal sealed class DeliveryLoop
             // Only what already waited behind this sample counts: one taken while this is sent is simply the next.
             var waitingBehind = _backlog.Count > 1;
             _draining |= waitingBehind;
-            var wait = _draining ? Spacing(settings.PostInterval) - _context.Time.GetElapsedTime(_lastDelivered) : TimeSpan.Zero;
+            var gap = Spacing(settings.PostInterval, settings.UseJitter ? Random.Shared.NextDouble() : 0.5);
+            var wait = _draining ? gap - _context.Time.GetElapsedTime(_lastDelivered) : TimeSpan.Zero;
             if (wait > TimeSpan.Zero)
             {
                 // The sample stays in flight while it waits, so the sampler never reuses its slot.
