@@ -6,6 +6,7 @@ using HMetrics.Hosting.Benchmarks;
 // `--probe with|without` is the child side of the cold start-up probe; anything else goes to BenchmarkDotNet, and the
 // cold probe runs after it when start-up was among the selected benchmarks.
 // `--probe with|without --list` also prints the names of the loaded assemblies.
+// `--cold-start` runs the cold start-up probe alone.
 // `--report-cost [options]` runs the process-level report-cost probe (ReportCostProbe); `--report-cost-sink` and
 // `--report-cost-child` are its other processes.
 if (args is ["--report-cost-sink", ..])
@@ -28,6 +29,12 @@ if (args is ["--report-cost-child", var mode, var url, var window, var warmup, v
 if (args is ["--report-cost", ..])
 {
     await ReportCostProbe.RunAsync(args);
+    return;
+}
+
+if (args is ["--cold-start", ..])
+{
+    await ColdStartProbe.RunAsync();
     return;
 }
 
