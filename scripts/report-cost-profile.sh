@@ -17,7 +17,7 @@ SECONDS_TO_TRACE="${2:-20}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PROJECT="$ROOT/tests/HMetrics.Hosting.Benchmarks"
 OUT="$PWD/report-cost-profile"
-SAFE="$(echo "$MODE" | tr -c 'A-Za-z0-9_-' '_')"
+SAFE="$(printf %s "$MODE" | tr -c "A-Za-z0-9_-" "_")"
 export PATH="$PATH:$HOME/.dotnet/tools"
 
 dotnet build -c Release "$PROJECT" -nologo -v q >/dev/null
@@ -32,7 +32,7 @@ SINK_PID=$!
 exec 3>"$SINK_IN"
 trap 'exec 3>&-; wait $SINK_PID 2>/dev/null || true; rm -f "$SINK_IN"' EXIT
 for _ in $(seq 50); do grep -q '^URL ' "$OUT/sink.out" 2>/dev/null && break; sleep 0.2; done
-URL="$(sed -n 's/^URL //p' "$OUT/sink.out")r/profile-$SAFE"
+URL="$(sed -n "s/^URL //p" "$OUT/sink.out" | sed "s:/*$::")/r/profile-$SAFE"
 
 WINDOW_MS=$((SECONDS_TO_TRACE * 1000))
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -75,6 +76,44 @@ internal static class ColdStartProbe
             }
         }
     }
+
+    /// <summary>
+    /// <c>--probe with|without --phases</c>: the same start-up split into the steps that can be forced from outside, each
+    /// with its milliseconds, methods JIT-compiled and assemblies loaded: Build; binding and validating the options;
+    /// constructing the hosted services; the rest of StartAsync.
+    /// </summary>
+    public static async Task RunPhasesAsync(bool withMetrics)
+    {
+        var phases = new List<string>();
+        var stopwatch = Stopwatch.StartNew();
+        void Mark(string name)
+        {
+            phases.Add(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{name}={stopwatch.Elapsed.TotalMilliseconds:F1}ms/{JitInfo.GetCompiledMethodCount()}jit/{JitInfo.GetCompilationTime().TotalMilliseconds:F1}jitms/{AppDomain.CurrentDomain.GetAssemblies().Length}asm"));
+            stopwatch.Restart();
+        }
+
+        Mark("before");
+        using var host = StartupBenchmarks.Build(withMetrics);
+        Mark("build");
+        if (withMetrics)
+        {
+            ReadOptions(host.Services);
+        }
+
+        Mark("options");
+        _ = host.Services.GetServices<IHostedService>().ToList();
+        Mark("hosted-services");
+        await host.StartAsync();
+        Mark("start");
+        await host.StopAsync();
+        Console.WriteLine(string.Join(' ', phases));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ReadOptions(IServiceProvider services) =>
+        _ = services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<HerokuMetricsOptions>>().CurrentValue;
 
     public static async Task RunAsync()
     {

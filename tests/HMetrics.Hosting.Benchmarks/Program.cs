@@ -5,7 +5,8 @@ using HMetrics.Hosting.Benchmarks;
 
 // `--probe with|without` is the child side of the cold start-up probe; anything else goes to BenchmarkDotNet, and the
 // cold probe runs after it when start-up was among the selected benchmarks.
-// `--probe with|without --list` also prints the names of the loaded assemblies.
+// `--probe with|without --list` also prints the names of the loaded assemblies (when each loaded, before or after
+// ApplicationStarted); `--probe with|without --phases` splits the start-up into steps.
 // `--cold-start` runs the cold start-up probe alone.
 // `--report-cost [options]` runs the process-level report-cost probe (ReportCostProbe); `--report-cost-sink` and
 // `--report-cost-child` are its other processes.
@@ -35,6 +36,12 @@ if (args is ["--report-cost", ..])
 if (args is ["--cold-start", ..])
 {
     await ColdStartProbe.RunAsync();
+    return;
+}
+
+if (args is ["--probe", var phased, "--phases", ..])
+{
+    await ColdStartProbe.RunPhasesAsync(phased == "with");
     return;
 }
 

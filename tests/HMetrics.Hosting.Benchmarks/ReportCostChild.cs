@@ -116,6 +116,12 @@ internal static class ReportCostChild
         var jit1 = System.Runtime.JitInfo.GetCompiledMethodCount();
         var jitTime1 = System.Runtime.JitInfo.GetCompilationTime();
 
+        if (loop is { IsFaulted: true })
+        {
+            // A loop that died measured nothing: fail loudly rather than print a zero.
+            await loop;
+        }
+
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"RESULT {t0} {t1} {(cpu1.UserTime - cpu0.UserTime).Ticks / 10} {(cpu1.PrivilegedTime - cpu0.PrivilegedTime).Ticks / 10} {bytes1 - bytes0} {gc1 - gc0} {sent1 - sent0} {Interlocked.Read(ref _failed)} {Stopwatch.Frequency} {jit1 - jit0} {settledMs} {(jitTime1 - jitTime0).Ticks / 10}"));
@@ -124,7 +130,6 @@ internal static class ReportCostChild
         // Nothing after the window is measured: leave without a graceful stop (the flush is off anyway).
         await stop.CancelAsync();
         Environment.Exit(0);
-        GC.KeepAlive(loop);
     }
 
     private static Task StartThread(Action body)
