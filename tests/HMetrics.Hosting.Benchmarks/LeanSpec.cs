@@ -11,7 +11,8 @@ namespace HMetrics.Hosting.Benchmarks;
 /// </summary>
 /// <remarks>
 /// <list type="bullet">
-/// <item><c>loop=async</c> (default): <see cref="PeriodicTimer"/> on the thread pool; <c>loop=sync</c>: a thread of its own that sleeps, synchronous <c>Send</c>.</item>
+/// <item><c>loop=async</c> (default): <see cref="PeriodicTimer"/> on the thread pool; <c>loop=sync</c>: a thread of its own that sleeps, synchronous <c>Send</c>;
+/// <c>loop=tpsync</c>: <see cref="PeriodicTimer"/>, then a synchronous <c>Send</c> on the thread-pool thread the tick woke.</item>
 /// <item><c>send=client</c> (default): one reused <see cref="HttpClient"/>; <c>send=invoker</c>: one <see cref="HttpMessageInvoker"/>
 /// (no per-request timeout source, no response buffering); <c>send=factory</c>: a named client from
 /// <see cref="IHttpClientFactory"/> per report, as a typed client is made.</item>
@@ -80,7 +81,11 @@ internal sealed class LeanSpec
 
                 try
                 {
-                    using var response = await sender.SendAsync(request, completion, token).ConfigureAwait(false);
+                    // loop=tpsync: the tick is awaited, the send is synchronous on the thread-pool thread that the
+                    // tick woke (no second wake-up for the response).
+                    using var response = Get("loop", "async") == "tpsync"
+                        ? sender.Send(request, completion, token)
+                        : await sender.SendAsync(request, completion, token).ConfigureAwait(false);
                     ReportCostChild.Count(response.StatusCode);
                 }
                 catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !stop.IsCancellationRequested))
