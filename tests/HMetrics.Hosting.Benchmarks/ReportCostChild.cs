@@ -82,11 +82,14 @@ internal static class ReportCostChild
 
         // Warm-up: at least warmupMs, then until two whole seconds pass without a method being JIT-compiled (tiering has
         // settled), at most 30 s. A report's steady cost is what a dyno pays for weeks; the JIT is paid once.
+        _ = ContextSwitches();
         Thread.Sleep(warmupMs);
         var settleStart = Stopwatch.GetTimestamp();
         var jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
         while (Stopwatch.GetElapsedTime(settleStart) < TimeSpan.FromSeconds(30))
         {
+            // The probe's own reading is warmed with everything else, so its tiering never lands in the window.
+            _ = ContextSwitches();
             Thread.Sleep(2000);
             var now = System.Runtime.JitInfo.GetCompiledMethodCount();
             if (now == jitted)
@@ -100,6 +103,8 @@ internal static class ReportCostChild
         var settledMs = (long)Stopwatch.GetElapsedTime(settleStart).TotalMilliseconds + warmupMs;
 
         // The main thread only sleeps: it wakes twice per window.
+        // Read outside the CPU window (and compiled during the warm-up) so the reading costs the window nothing.
+        var switches0 = ContextSwitches();
         var jit0 = System.Runtime.JitInfo.GetCompiledMethodCount();
         var jitTime0 = System.Runtime.JitInfo.GetCompilationTime();
         var t0 = Stopwatch.GetTimestamp();
@@ -115,12 +120,21 @@ internal static class ReportCostChild
         var sent1 = Interlocked.Read(ref _sent);
         var jit1 = System.Runtime.JitInfo.GetCompiledMethodCount();
         var jitTime1 = System.Runtime.JitInfo.GetCompilationTime();
+        var switches1 = ContextSwitches();
 
         if (loop is { IsFaulted: true })
         {
             // A loop that died measured nothing: fail loudly rather than print a zero.
             await loop;
         }
+
+        // Context switches by thread name over the window: how often each kind of thread was woken (or preempted).
+        var byThread = switches1
+            .Select(kv => (kv.Key, Count: kv.Value - switches0.GetValueOrDefault(kv.Key)))
+            .Where(t => t.Count > 0)
+            .OrderByDescending(t => t.Count)
+            .Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Key.Replace(' ', '_')}={t.Count}"));
+        Console.WriteLine("SWITCHES " + string.Join(';', byThread));
 
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
@@ -130,6 +144,41 @@ internal static class ReportCostChild
         // Nothing after the window is measured: leave without a graceful stop (the flush is off anyway).
         await stop.CancelAsync();
         Environment.Exit(0);
+    }
+
+    /// <summary>Voluntary + involuntary context switches of the live threads, summed by thread name (Linux; else empty).</summary>
+    private static Dictionary<string, long> ContextSwitches()
+    {
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (!Directory.Exists("/proc/self/task"))
+        {
+            return result;
+        }
+
+        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+        {
+            try
+            {
+                var name = File.ReadAllText(Path.Combine(task, "comm")).Trim();
+                long count = 0;
+                foreach (var line in File.ReadLines(Path.Combine(task, "status")))
+                {
+                    if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal) ||
+                        line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
+                    {
+                        count += long.Parse(line.AsSpan(line.IndexOf(':', StringComparison.Ordinal) + 1).Trim(), CultureInfo.InvariantCulture);
+                    }
+                }
+
+                result[name] = result.GetValueOrDefault(name) + count;
+            }
+            catch (IOException)
+            {
+                // The thread ended meanwhile.
+            }
+        }
+
+        return result;
     }
 
     private static Task StartThread(Action body)

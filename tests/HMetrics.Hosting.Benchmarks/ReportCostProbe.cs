@@ -79,7 +79,7 @@ internal static class ReportCostProbe
                     samples[mode].Add(sample);
                     Console.WriteLine(string.Create(
                         CultureInfo.InvariantCulture,
-                        $"  rep {rep + 1} {mode}: cpu {sample.CpuUs / 1000.0:F1} ms (user {sample.UserUs / 1000.0:F1}), {sample.Bytes:N0} B, {sample.Gen0} gen0, delivered {delivered}, failed {sample.Failed}; warm-up {sample.WarmupMs} ms, {sample.Jitted} methods JIT-compiled in the window ({sample.JitUs / 1000.0:F1} ms)"));
+                        $"  rep {rep + 1} {mode}: cpu {sample.CpuUs / 1000.0:F1} ms (user {sample.UserUs / 1000.0:F1}), {sample.Bytes:N0} B, {sample.Gen0} gen0, delivered {delivered}, failed {sample.Failed}; warm-up {sample.WarmupMs} ms, {sample.Jitted} methods JIT-compiled in the window ({sample.JitUs / 1000.0:F1} ms); context switches {sample.SwitchesByThread}"));
                 }
 
                 loads.Add(LoadAverage());
@@ -104,15 +104,17 @@ internal static class ReportCostProbe
     {
         var idleCpu = Median(samples[Idle].Select(s => (double)s.CpuUs));
         var idleBytes = Median(samples[Idle].Select(s => (double)s.Bytes));
+        var idleSwitches = Median(samples[Idle].Select(s => (double)s.Switches));
 
         // Per repetition net of the idle host's median, then the median of those.
-        (double Bytes, double Cpu, double Delivered, double Jit, double CpuNoJit) PerReport(string mode) =>
+        (double Bytes, double Cpu, double Delivered, double Jit, double CpuNoJit, double Switches) PerReport(string mode) =>
         (
             Median(samples[mode].Select(s => (s.Bytes - idleBytes) / Math.Max(1, s.Delivered))),
             Median(samples[mode].Select(s => (s.CpuUs - idleCpu) / Math.Max(1, s.Delivered))),
             Median(samples[mode].Select(s => (double)s.Delivered)),
             Median(samples[mode].Select(s => (double)s.JitUs / Math.Max(1, s.Delivered))),
-            Median(samples[mode].Select(s => (s.CpuUs - s.JitUs - idleCpu) / Math.Max(1, s.Delivered))));
+            Median(samples[mode].Select(s => (s.CpuUs - s.JitUs - idleCpu) / Math.Max(1, s.Delivered))),
+            Median(samples[mode].Select(s => (double)(s.Switches - idleSwitches) / Math.Max(1, s.Delivered))));
 
         var floorMode = modes.Contains("sync-floor") ? "sync-floor" : modes[0];
         var floor = PerReport(floorMode);
@@ -121,12 +123,12 @@ internal static class ReportCostProbe
             .AppendLine(CultureInfo.InvariantCulture, $"Report cost: each mode a fresh process, {windowS} s window after warm-up, {intervalMs} ms interval (~{expected:F0} reports due), {reps} repetitions interleaved, medians; net of the idle host ({idleCpu / 1000:F1} ms CPU, {idleBytes:N0} B per window); sink in its own process.")
             .AppendLine(CultureInfo.InvariantCulture, $"Load average (1/5/15 min) at start and after each repetition: {string.Join(" → ", loads)}")
             .AppendLine()
-            .AppendLine("| per report | bytes | CPU µs | vs sync floor (bytes / CPU) | reports delivered | of the CPU: late JIT µs | CPU µs without late JIT | vs sync floor |")
-            .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+            .AppendLine("| per report | bytes | CPU µs | vs sync floor (bytes / CPU) | reports delivered | of the CPU: late JIT µs | CPU µs without late JIT | vs sync floor | context switches |")
+            .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var mode in modes.Where(m => m != Idle))
         {
             var r = PerReport(mode);
-            _ = text.AppendLine(CultureInfo.InvariantCulture, $"| {Describe(mode)} | {r.Bytes:N0} | {r.Cpu:N0} | {r.Bytes / floor.Bytes:F2} / {r.Cpu / floor.Cpu:F2} | {r.Delivered:F0} | {r.Jit:N0} | {r.CpuNoJit:N0} | {r.CpuNoJit / floor.CpuNoJit:F2} |");
+            _ = text.AppendLine(CultureInfo.InvariantCulture, $"| {Describe(mode)} | {r.Bytes:N0} | {r.Cpu:N0} | {r.Bytes / floor.Bytes:F2} / {r.Cpu / floor.Cpu:F2} | {r.Delivered:F0} | {r.Jit:N0} | {r.CpuNoJit:N0} | {r.CpuNoJit / floor.CpuNoJit:F2} | {r.Switches:F1} |");
         }
 
         return text.ToString();
@@ -178,13 +180,15 @@ internal static class ReportCostProbe
         await process.WaitForExitAsync();
         var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("RESULT ", StringComparison.Ordinal))
             ?? throw new InvalidOperationException($"Mode {mode} printed no result:\n{output}");
+        var switches = output.Split('\n').FirstOrDefault(l => l.StartsWith("SWITCHES ", StringComparison.Ordinal))?["SWITCHES ".Length..].Trim() ?? "";
+        var switchCount = switches.Split(';', StringSplitOptions.RemoveEmptyEntries).Sum(p => long.Parse(p[(p.LastIndexOf('=') + 1)..], CultureInfo.InvariantCulture));
         var f = line.Split(' ').Skip(1).Select(p => long.Parse(p, CultureInfo.InvariantCulture)).ToArray();
         if (f[8] != Stopwatch.Frequency)
         {
             throw new InvalidOperationException("The child's clock differs from the parent's.");
         }
 
-        return new Sample(f[0], f[1], f[2] + f[3], f[2], f[4], f[5], f[6], f[7], f[9], f[10], f[11], 0);
+        return new Sample(f[0], f[1], f[2] + f[3], f[2], f[4], f[5], f[6], f[7], f[9], f[10], f[11], switchCount, switches, 0);
     }
 
     private static ProcessStartInfo ChildStart(params string[] args)
@@ -226,5 +230,5 @@ internal static class ReportCostProbe
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join('/', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
-    private sealed record Sample(long T0, long T1, long CpuUs, long UserUs, long Bytes, long Gen0, long Sent, long Failed, long Jitted, long WarmupMs, long JitUs, int Delivered);
+    private sealed record Sample(long T0, long T1, long CpuUs, long UserUs, long Bytes, long Gen0, long Sent, long Failed, long Jitted, long WarmupMs, long JitUs, long Switches, string SwitchesByThread, int Delivered);
 }
