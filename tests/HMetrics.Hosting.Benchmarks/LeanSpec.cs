@@ -20,7 +20,8 @@ namespace HMetrics.Hosting.Benchmarks;
 /// configured as the library's primary handler; <c>handler=lean</c>: the same with <c>ActivityHeadersPropagator = null</c>.</item>
 /// <item><c>read=content</c> (default, as <c>PostAsync</c>) or <c>read=headers</c> (<see cref="HttpCompletionOption.ResponseHeadersRead"/>).</item>
 /// <item><c>cts=none</c> (default); <c>cts=two</c>: a timeout source and a source linked to the stopping token per report,
-/// as the library does; <c>cts=reuse</c>: one linked source reused with <c>CancelAfter</c> and <c>TryReset</c>.</item>
+/// as the library does; <c>cts=reuse</c>: one linked source reused with <c>CancelAfter</c> and <c>TryReset</c>;
+/// <c>tmo=MS</c>: the timeout those arm (default: half the interval, as the library clamps it).</item>
 /// <item><c>hdr=none</c> (default); <c>hdr=lib</c>: the library's four headers as raw values, the timestamp formatted per
 /// report; <c>hdr=pre</c>: the same, with the constant ones and the count pre-formatted once.</item>
 /// </list>
@@ -35,7 +36,9 @@ internal sealed class LeanSpec
     private LeanSpec(Dictionary<string, string> parts, TimeSpan interval)
     {
         _parts = parts;
-        _timeout = interval / 2;
+
+        // As the library clamps it: half the interval unless tmo=MS says otherwise.
+        _timeout = parts.TryGetValue("tmo", out var ms) ? TimeSpan.FromMilliseconds(double.Parse(ms, CultureInfo.InvariantCulture)) : interval / 2;
     }
 
     public bool SyncLoop => Get("loop", "async") == "sync";
