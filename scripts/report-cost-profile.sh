@@ -45,13 +45,13 @@ dotnet-trace report "$OUT/$SAFE.nettrace" topN -n 60 --inclusive >"$OUT/$SAFE.to
 
 # 2. perf: on-CPU samples of the same mode, after its warm-up, for the window only.
 if command -v perf >/dev/null; then
-  DOTNET_PerfMapEnabled=1 dotnet "$DLL" --report-cost-child "$MODE" "$URL" "$((WINDOW_MS + 15000))" 2000 50 >/dev/null &
+  DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 dotnet "$DLL" --report-cost-child "$MODE" "$URL" "$((WINDOW_MS + 15000))" 2000 50 >/dev/null &
   CHILD=$!
   sleep 12
   perf record -F 2000 -g -e cpu-clock -p "$CHILD" -o "$OUT/$SAFE.perf.data" -- sleep "$SECONDS_TO_TRACE" 2>/dev/null
   wait "$CHILD" || true
-  perf report -i "$OUT/$SAFE.perf.data" --no-children --sort dso,sym --stdio 2>/dev/null | head -400 >"$OUT/$SAFE.perf.txt"
-  perf report -i "$OUT/$SAFE.perf.data" --children --sort sym --stdio -g none 2>/dev/null | head -400 >"$OUT/$SAFE.perf-inclusive.txt"
+  perf report -i "$OUT/$SAFE.perf.data" --no-children --sort dso,sym --stdio 2>/dev/null | head -400 >"$OUT/$SAFE.perf.txt" || true
+  perf report -i "$OUT/$SAFE.perf.data" --children --sort sym --stdio -g none 2>/dev/null | head -400 >"$OUT/$SAFE.perf-inclusive.txt" || true
 fi
 
 echo "written to $OUT"
