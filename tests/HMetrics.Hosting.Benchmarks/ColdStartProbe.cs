@@ -1,6 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
+using System.Runtime.CompilerServices;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace HMetrics.Hosting.Benchmarks;
 
@@ -14,27 +18,108 @@ internal static class ColdStartProbe
 
     public static async Task RunChildAsync(bool withMetrics, bool listAssemblies = false)
     {
+        // Every assembly load from here on, with when it happened, so the list can be cut at ApplicationStarted.
+        var loads = new List<(string Name, double Ms)>();
         var stopwatch = Stopwatch.StartNew();
+        AppDomain.CurrentDomain.AssemblyLoad += (_, e) =>
+        {
+            lock (loads)
+            {
+                loads.Add((e.LoadedAssembly.GetName().Name ?? "?", stopwatch.Elapsed.TotalMilliseconds));
+            }
+        };
+        var preloaded = AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetName().Name ?? "?").ToHashSet(StringComparer.Ordinal);
+
+        stopwatch.Restart();
         using var host = StartupBenchmarks.Build(withMetrics);
+        var builtMs = stopwatch.Elapsed.TotalMilliseconds;
+        var atStarted = (Ms: 0.0, Assemblies: 0, JitMethods: 0L, JitMs: 0.0);
+        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+        using var registration = lifetime.ApplicationStarted.Register(() => atStarted = (
+            stopwatch.Elapsed.TotalMilliseconds,
+            AppDomain.CurrentDomain.GetAssemblies().Length,
+            JitInfo.GetCompiledMethodCount(),
+            JitInfo.GetCompilationTime().TotalMilliseconds));
         await host.StartAsync();
         var startedMs = stopwatch.Elapsed.TotalMilliseconds;
         var assemblies = AppDomain.CurrentDomain.GetAssemblies();
+
+        // What the reporter's own run loads after the host reported started, while it activates.
+        await Task.Delay(500);
+        var afterMs = stopwatch.Elapsed.TotalMilliseconds;
+        var after = AppDomain.CurrentDomain.GetAssemblies().Length;
         await host.StopAsync();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{startedMs:F2} {assemblies.Length}"));
+
+        // Fields: ms to StartAsync's return, assemblies then (the first two are what RunAsync has always read), ms of
+        // Build, ms / assemblies / JIT-compiled methods / JIT ms at ApplicationStarted, assemblies 500 ms later.
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{startedMs:F2} {assemblies.Length} {builtMs:F2} {atStarted.Ms:F2} {atStarted.Assemblies} {atStarted.JitMethods} {atStarted.JitMs:F2} {after}"));
         if (listAssemblies)
         {
-            foreach (var name in assemblies.Select(a => a.GetName().Name).Order(StringComparer.Ordinal))
+            // Name, then when it loaded (ms since Build began; "pre" = before Build) and whether that was before
+            // ApplicationStarted.
+            var when = new Dictionary<string, double>(StringComparer.Ordinal);
+            lock (loads)
             {
-                Console.WriteLine(name);
+                foreach (var (name, ms) in loads)
+                {
+                    when.TryAdd(name, ms);
+                }
+            }
+
+            foreach (var name in AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetName().Name ?? "?").Order(StringComparer.Ordinal))
+            {
+                var at = preloaded.Contains(name) || !when.TryGetValue(name, out var ms) ? "pre" : ms.ToString("F1", CultureInfo.InvariantCulture);
+                var phase = preloaded.Contains(name) || (when.TryGetValue(name, out var t) && t <= atStarted.Ms) ? "before-started" : $"after-started(+{afterMs - atStarted.Ms:F0}ms window)";
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} {at} {phase}"));
             }
         }
     }
 
+    /// <summary>
+    /// <c>--probe with|without --phases</c>: the same start-up split into the steps that can be forced from outside, each
+    /// with its milliseconds, methods JIT-compiled and assemblies loaded: Build; binding and validating the options;
+    /// constructing the hosted services; the rest of StartAsync.
+    /// </summary>
+    public static async Task RunPhasesAsync(bool withMetrics)
+    {
+        var phases = new List<string>();
+        var stopwatch = Stopwatch.StartNew();
+        void Mark(string name)
+        {
+            phases.Add(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{name}={stopwatch.Elapsed.TotalMilliseconds:F1}ms/{JitInfo.GetCompiledMethodCount()}jit/{JitInfo.GetCompilationTime().TotalMilliseconds:F1}jitms/{AppDomain.CurrentDomain.GetAssemblies().Length}asm"));
+            stopwatch.Restart();
+        }
+
+        Mark("before");
+        using var host = StartupBenchmarks.Build(withMetrics);
+        Mark("build");
+        if (withMetrics)
+        {
+            ReadOptions(host.Services);
+        }
+
+        Mark("options");
+        _ = host.Services.GetServices<IHostedService>().ToList();
+        Mark("hosted-services");
+        await host.StartAsync();
+        Mark("start");
+        await host.StopAsync();
+        Console.WriteLine(string.Join(' ', phases));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ReadOptions(IServiceProvider services) =>
+        _ = services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<HerokuMetricsOptions>>().CurrentValue;
+
     public static async Task RunAsync()
     {
         // Interleaved, so a change in the machine's load touches both sides alike.
-        var without = new List<(double Ms, int Assemblies)>();
-        var with = new List<(double Ms, int Assemblies)>();
+        var without = new List<Sample>();
+        var with = new List<Sample>();
         for (var i = 0; i < Runs; i++)
         {
             without.Add(await SampleAsync("without"));
@@ -42,13 +127,13 @@ internal static class ColdStartProbe
         }
 
         var report = new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"Cold start-up, {Runs} fresh processes each, interleaved (median ms from Build to a started host; assemblies loaded then)")
+            .AppendLine(CultureInfo.InvariantCulture, $"Cold start-up, {Runs} fresh processes each, interleaved (medians; ms from Build to ApplicationStarted; assemblies loaded and methods JIT-compiled by then; assemblies 500 ms later)")
             .AppendLine()
-            .AppendLine("| host | median ms | min ms | max ms | assemblies |")
-            .AppendLine("|---|---:|---:|---:|---:|")
+            .AppendLine("| host | Build→started ms | min | max | of which Build ms | assemblies at started | 500 ms later | JIT methods at started | JIT ms at started |")
+            .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
             .AppendLine(Row("without AddHerokuMetrics", without))
             .AppendLine(Row("with AddHerokuMetrics", with))
-            .AppendLine(CultureInfo.InvariantCulture, $"| added | {Median(with) - Median(without):F1} | | | {with[0].Assemblies - without[0].Assemblies} |")
+            .AppendLine(CultureInfo.InvariantCulture, $"| added | {Median(with, s => s.StartedMs) - Median(without, s => s.StartedMs):F1} | | | {Median(with, s => s.BuildMs) - Median(without, s => s.BuildMs):F1} | {Median(with, s => s.AssembliesAtStarted) - Median(without, s => s.AssembliesAtStarted):F0} | {Median(with, s => s.AssembliesLater) - Median(without, s => s.AssembliesLater):F0} | {Median(with, s => s.JitMethods) - Median(without, s => s.JitMethods):F0} | {Median(with, s => s.JitMs) - Median(without, s => s.JitMs):F1} |")
             .ToString();
         Console.WriteLine(report);
         var directory = Path.Combine(Environment.CurrentDirectory, "BenchmarkDotNet.Artifacts", "results");
@@ -56,14 +141,14 @@ internal static class ColdStartProbe
         await File.WriteAllTextAsync(Path.Combine(directory, "ColdStartProbe-report.md"), report);
     }
 
-    private static string Row(string name, List<(double Ms, int Assemblies)> samples) => string.Create(
+    private static string Row(string name, List<Sample> samples) => string.Create(
         CultureInfo.InvariantCulture,
-        $"| {name} | {Median(samples):F1} | {samples.Min(s => s.Ms):F1} | {samples.Max(s => s.Ms):F1} | {samples[0].Assemblies} |");
+        $"| {name} | {Median(samples, s => s.StartedMs):F1} | {samples.Min(s => s.StartedMs):F1} | {samples.Max(s => s.StartedMs):F1} | {Median(samples, s => s.BuildMs):F1} | {Median(samples, s => s.AssembliesAtStarted):F0} | {Median(samples, s => s.AssembliesLater):F0} | {Median(samples, s => s.JitMethods):F0} | {Median(samples, s => s.JitMs):F1} |");
 
-    private static double Median(List<(double Ms, int Assemblies)> samples) =>
-        samples.Select(s => s.Ms).Order().ElementAt(samples.Count / 2);
+    private static double Median(List<Sample> samples, Func<Sample, double> value) =>
+        samples.Select(value).Order().ElementAt(samples.Count / 2);
 
-    private static async Task<(double Ms, int Assemblies)> SampleAsync(string variant)
+    private static async Task<Sample> SampleAsync(string variant)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!)
         {
@@ -82,7 +167,9 @@ internal static class ColdStartProbe
         using var process = Process.Start(start)!;
         var output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
-        var parts = output.Trim().Split('\n')[0].Split(' ');
-        return (double.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture));
+        var f = output.Trim().Split('\n')[0].Split(' ').Select(p => double.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+        return new Sample(f[2], f[3], f[4], f[5], f[6], f[7]);
     }
+
+    private sealed record Sample(double BuildMs, double StartedMs, double AssembliesAtStarted, double JitMethods, double JitMs, double AssembliesLater);
 }

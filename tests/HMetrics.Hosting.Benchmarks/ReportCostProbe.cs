@@ -1,0 +1,234 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace HMetrics.Hosting.Benchmarks;
+
+/// <summary>
+/// What one report costs the process that sends it, as issue 12 measures it: each mode in a fresh child process, a
+/// 50 ms interval so hundreds of reports fit a window, a loopback sink in yet another process (so its cost is never
+/// counted), modes interleaved over repetitions, medians. CPU and bytes per report are net of an idle generic host.
+/// </summary>
+/// <remarks>
+/// <c>--report-cost [--window SECONDS] [--warmup SECONDS] [--reps N] [--interval MS] [--modes m1;m2;...] [--lean]</c>.
+/// Defaults: 15 s windows, at least 2 s warm-up (then until tiering settles), 3 repetitions, 50 ms, modes <c>sync-floor;async-floor;go;both;idle</c>
+/// (about 5 minutes). <c>--lean</c> runs the lean-path experiment's modes instead (see <see cref="LeanSpec"/>). A mode
+/// may end in <c>+spin0</c> to run its child with the thread pool's spin-wait off
+/// (<c>DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0</c>).
+/// </remarks>
+internal static class ReportCostProbe
+{
+    private const string Idle = "idle";
+
+    private static readonly string[] DefaultModes = ["sync-floor", "async-floor", "go", "both", Idle];
+
+    private static readonly string[] LeanModes =
+    [
+        "sync-floor",
+        "async-floor",
+        "lean:send=factory,handler=lib,read=headers,cts=two,hdr=lib",
+        "lean:send=client,handler=lib,read=headers,cts=two,hdr=lib",
+        "lean:send=invoker,handler=lib,cts=two,hdr=lib",
+        "lean:send=invoker,handler=lean,cts=two,hdr=lib",
+        "lean:send=invoker,handler=lean,cts=reuse,hdr=lib",
+        "lean:send=invoker,handler=lean,cts=reuse,hdr=pre",
+        "lean:send=invoker,handler=lean,cts=reuse,hdr=pre+spin0",
+        "lean:loop=sync,send=invoker,handler=lean,hdr=pre",
+        "go+spin0",
+        "go",
+        Idle,
+    ];
+
+    public static async Task RunAsync(string[] args)
+    {
+        var windowS = Option(args, "--window", 15.0);
+        var warmupS = Option(args, "--warmup", 2.0);
+        var reps = (int)Option(args, "--reps", 3.0);
+        var intervalMs = (int)Option(args, "--interval", 50.0);
+        var modes = args.Contains("--lean") ? LeanModes : DefaultModes;
+        var modesIndex = Array.IndexOf(args, "--modes");
+        if (modesIndex >= 0)
+        {
+            modes = args[modesIndex + 1].Split(';', StringSplitOptions.RemoveEmptyEntries);
+        }
+
+        if (!modes.Contains(Idle))
+        {
+            modes = [.. modes, Idle];
+        }
+
+        var (sink, url) = await StartSinkAsync();
+        using var query = new HttpClient { BaseAddress = url };
+        var samples = modes.ToDictionary(m => m, _ => new List<Sample>(), StringComparer.Ordinal);
+        var loads = new List<string> { LoadAverage() };
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"report-cost: {modes.Length} modes x {reps} repetitions, {windowS} s windows, {intervalMs} ms interval; sink {url}; load {loads[0]}"));
+        try
+        {
+            for (var rep = 0; rep < reps; rep++)
+            {
+                // Interleaved, and each repetition starts one mode later, so drift in the machine's load touches all modes alike.
+                for (var k = 0; k < modes.Length; k++)
+                {
+                    var mode = modes[(k + rep) % modes.Length];
+                    var token = string.Create(CultureInfo.InvariantCulture, $"{rep}-{k}-{Guid.NewGuid():N}");
+                    var sample = await RunChildAsync(mode, new Uri(url, "/r/" + token), windowS, warmupS, intervalMs);
+                    var delivered = int.Parse(
+                        await query.GetStringAsync(string.Create(CultureInfo.InvariantCulture, $"/count/{token}?from={sample.T0}&to={sample.T1}")),
+                        CultureInfo.InvariantCulture);
+                    sample = sample with { Delivered = delivered };
+                    samples[mode].Add(sample);
+                    Console.WriteLine(string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"  rep {rep + 1} {mode}: cpu {sample.CpuUs / 1000.0:F1} ms (user {sample.UserUs / 1000.0:F1}), {sample.Bytes:N0} B, {sample.Gen0} gen0, delivered {delivered}, failed {sample.Failed}; warm-up {sample.WarmupMs} ms, {sample.Jitted} methods JIT-compiled in the window ({sample.JitUs / 1000.0:F1} ms); context switches {sample.SwitchesByThread}"));
+                }
+
+                loads.Add(LoadAverage());
+            }
+        }
+        finally
+        {
+            sink.StandardInput.Close();
+            await sink.WaitForExitAsync();
+            sink.Dispose();
+        }
+
+        var report = Table(modes, samples, windowS, intervalMs, reps, loads);
+        Console.WriteLine();
+        Console.WriteLine(report);
+        var directory = Path.Combine(Environment.CurrentDirectory, "BenchmarkDotNet.Artifacts", "results");
+        Directory.CreateDirectory(directory);
+        await File.WriteAllTextAsync(Path.Combine(directory, "ReportCostProbe-report.md"), report);
+    }
+
+    private static string Table(string[] modes, Dictionary<string, List<Sample>> samples, double windowS, int intervalMs, int reps, List<string> loads)
+    {
+        var idleCpu = Median(samples[Idle].Select(s => (double)s.CpuUs));
+        var idleBytes = Median(samples[Idle].Select(s => (double)s.Bytes));
+        var idleSwitches = Median(samples[Idle].Select(s => (double)s.Switches));
+
+        // Per repetition net of the idle host's median, then the median of those.
+        (double Bytes, double Cpu, double Delivered, double Jit, double CpuNoJit, double Switches) PerReport(string mode) =>
+        (
+            Median(samples[mode].Select(s => (s.Bytes - idleBytes) / Math.Max(1, s.Delivered))),
+            Median(samples[mode].Select(s => (s.CpuUs - idleCpu) / Math.Max(1, s.Delivered))),
+            Median(samples[mode].Select(s => (double)s.Delivered)),
+            Median(samples[mode].Select(s => (double)s.JitUs / Math.Max(1, s.Delivered))),
+            Median(samples[mode].Select(s => (s.CpuUs - s.JitUs - idleCpu) / Math.Max(1, s.Delivered))),
+            Median(samples[mode].Select(s => (double)(s.Switches - idleSwitches) / Math.Max(1, s.Delivered))));
+
+        var floorMode = modes.Contains("sync-floor") ? "sync-floor" : modes[0];
+        var floor = PerReport(floorMode);
+        var expected = windowS * 1000 / intervalMs;
+        var text = new StringBuilder()
+            .AppendLine(CultureInfo.InvariantCulture, $"Report cost: each mode a fresh process, {windowS} s window after warm-up, {intervalMs} ms interval (~{expected:F0} reports due), {reps} repetitions interleaved, medians; net of the idle host ({idleCpu / 1000:F1} ms CPU, {idleBytes:N0} B per window); sink in its own process.")
+            .AppendLine(CultureInfo.InvariantCulture, $"Load average (1/5/15 min) at start and after each repetition: {string.Join(" → ", loads)}")
+            .AppendLine()
+            .AppendLine("| per report | bytes | CPU µs | vs sync floor (bytes / CPU) | reports delivered | of the CPU: late JIT µs | CPU µs without late JIT | vs sync floor | context switches |")
+            .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var mode in modes.Where(m => m != Idle))
+        {
+            var r = PerReport(mode);
+            _ = text.AppendLine(CultureInfo.InvariantCulture, $"| {Describe(mode)} | {r.Bytes:N0} | {r.Cpu:N0} | {r.Bytes / floor.Bytes:F2} / {r.Cpu / floor.Cpu:F2} | {r.Delivered:F0} | {r.Jit:N0} | {r.CpuNoJit:N0} | {r.CpuNoJit / floor.CpuNoJit:F2} | {r.Switches:F1} |");
+        }
+
+        return text.ToString();
+    }
+
+    private static string Describe(string mode) => mode switch
+    {
+        "sync-floor" => "floor: hand-written loop, reused `HttpClient`, sync `Send` on its own thread",
+        "async-floor" => "floor: same loop with `PeriodicTimer` + `PostAsync`",
+        "go" => "**HMetrics.Hosting, Go schema**",
+        "dotnet" => "HMetrics.Hosting, DotNet schema",
+        "both" => "HMetrics.Hosting, Both schema",
+        "bare-idle" => "idle process (no host, no loop)",
+        _ => "`" + mode + "`",
+    };
+
+    private static async Task<(Process Sink, Uri Url)> StartSinkAsync()
+    {
+        var start = ChildStart("--report-cost-sink");
+        start.RedirectStandardInput = true;
+        var sink = Process.Start(start)!;
+        while (await sink.StandardOutput.ReadLineAsync() is { } line)
+        {
+            if (line.StartsWith("URL ", StringComparison.Ordinal))
+            {
+                return (sink, new Uri(line[4..]));
+            }
+        }
+
+        throw new InvalidOperationException("The sink process ended without printing its URL.");
+    }
+
+    private static async Task<Sample> RunChildAsync(string mode, Uri url, double windowS, double warmupS, int intervalMs)
+    {
+        var start = ChildStart(
+            "--report-cost-child",
+            mode,
+            url.ToString(),
+            ((int)(windowS * 1000)).ToString(CultureInfo.InvariantCulture),
+            ((int)(warmupS * 1000)).ToString(CultureInfo.InvariantCulture),
+            intervalMs.ToString(CultureInfo.InvariantCulture));
+        if (mode.EndsWith("+spin0", StringComparison.Ordinal))
+        {
+            start.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
+        }
+
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("RESULT ", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"Mode {mode} printed no result:\n{output}");
+        var switches = output.Split('\n').FirstOrDefault(l => l.StartsWith("SWITCHES ", StringComparison.Ordinal))?["SWITCHES ".Length..].Trim() ?? "";
+        var switchCount = switches.Split(';', StringSplitOptions.RemoveEmptyEntries).Sum(p => long.Parse(p[(p.LastIndexOf('=') + 1)..], CultureInfo.InvariantCulture));
+        var f = line.Split(' ').Skip(1).Select(p => long.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+        if (f[8] != Stopwatch.Frequency)
+        {
+            throw new InvalidOperationException("The child's clock differs from the parent's.");
+        }
+
+        return new Sample(f[0], f[1], f[2] + f[3], f[2], f[4], f[5], f[6], f[7], f[9], f[10], f[11], switchCount, switches, 0);
+    }
+
+    private static ProcessStartInfo ChildStart(params string[] args)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!)
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+
+        // Under `dotnet run` the process is the app host; under `dotnet <dll>` it is dotnet itself.
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(ReportCostProbe).Assembly.Location);
+        }
+
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return start;
+    }
+
+    private static double Option(string[] args, string name, double fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? double.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN
+            : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2]
+            : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join('/', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    private sealed record Sample(long T0, long T1, long CpuUs, long UserUs, long Bytes, long Gen0, long Sent, long Failed, long Jitted, long WarmupMs, long JitUs, long Switches, string SwitchesByThread, int Delivered);
+}
