@@ -54,11 +54,7 @@ public sealed class ActivationTests
     {
         var sent = new SendCounter();
         await using var host = MetricsHost.Create(
-            new Dictionary<string, string?>
-            {
-                ["HEROKU_METRICS_URL"] = endpoint,
-                ["HerokuMetrics:Enabled"] = "false",
-            },
+            MetricsHost.Settings(endpoint, ("HerokuMetrics:Enabled", "false")),
             services => services.AddHerokuMetrics().AddHttpMessageHandler(() => new CountingHandler(sent)));
 
         var line = await StartAndWaitUntilIdleAsync(host, "Disabled");
@@ -73,10 +69,7 @@ public sealed class ActivationTests
     [InlineData($"http:///{Uuid}?token=tok-9d8c7b", "HEROKU_METRICS_URL", "'http://redacted'")]
     public async Task An_unusable_endpoint_stops_the_host_at_start_with_the_redacted_value_only(string endpoint, string rule, string quoted)
     {
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = endpoint,
-        });
+        await using var host = MetricsHost.Create(endpoint);
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(host.StartAsync);
 

@@ -22,10 +22,7 @@ public sealed class AspNetCoreHostTests
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.Services.AddFakeLogging();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = sink.Url(),
-        });
+        builder.Configuration.AddInMemoryCollection(MetricsHost.Settings(sink));
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddHerokuMetrics(o => o.UserAgent = "web-app/1.0");
 
