@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace HMetrics.Hosting.Tests.Integration;
 
-/// <summary>When the service starts, stays idle or stops the host (SPEC §2).</summary>
+/// <summary>When the service starts, stays idle or stops the host (docs/behaviour.md, "Activation").</summary>
 public sealed class ActivationTests
 {
     private const string Uuid = "6f1c2d3e-8a7b-4c5d-9e0f-a1b2c3d4e5f6";

@@ -9,7 +9,7 @@ using static HMetrics.Hosting.Tests.Helpers.Timeline;
 
 namespace HMetrics.Hosting.Tests.Integration;
 
-/// <summary>The same one line works in an ASP.NET Core app (SPEC §1.3).</summary>
+/// <summary>The same one line works in an ASP.NET Core app (docs/behaviour.md, "Activation").</summary>
 public sealed class AspNetCoreHostTests
 {
     [Fact]

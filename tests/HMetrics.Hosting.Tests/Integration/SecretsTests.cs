@@ -8,8 +8,8 @@ using static HMetrics.Hosting.Tests.Helpers.Timeline;
 namespace HMetrics.Hosting.Tests.Integration;
 
 /// <summary>
-/// The endpoint URL is a secret (SPEC §5.6, §7.2, §7.3, §8.1): a host logging at Trace is driven through every outcome
-/// and no captured record may contain any secret part of it.
+/// The endpoint URL is a secret (docs/behaviour.md, "Secrets" and "Host safety"): a host logging at Trace is driven
+/// through every outcome and no captured record may contain any secret part of it.
 /// </summary>
 public sealed class SecretsTests
 {

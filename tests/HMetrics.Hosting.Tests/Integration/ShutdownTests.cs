@@ -7,7 +7,7 @@ using static HMetrics.Hosting.Tests.Helpers.Timeline;
 
 namespace HMetrics.Hosting.Tests.Integration;
 
-/// <summary>Stopping the host (SPEC §8.2): waits end at once, the last report is flushed, and stop is bounded.</summary>
+/// <summary>Stopping the host (docs/behaviour.md, "Shutdown"): waits end at once, the last report is flushed, and stop is bounded.</summary>
 [Collection(nameof(GcCountingCollection))]
 public sealed class ShutdownTests
 {
