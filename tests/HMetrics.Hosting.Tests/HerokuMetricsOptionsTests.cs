@@ -168,11 +168,7 @@ public sealed class HerokuMetricsOptionsTests
     [Fact]
     public async Task A_disabled_host_starts_despite_a_bad_endpoint()
     {
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HerokuMetrics:Enabled"] = "false",
-            ["HEROKU_METRICS_URL"] = "ftp://example.com/x",
-        });
+        await using var host = MetricsHost.Create("ftp://example.com/x", ("HerokuMetrics:Enabled", "false"));
 
         await host.StartAsync();
 
@@ -186,7 +182,7 @@ public sealed class HerokuMetricsOptionsTests
     public async Task A_reload_with_text_that_cannot_be_converted_is_ignored_and_does_not_throw(string key, string value)
     {
         await using var server = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?> { ["HEROKU_METRICS_URL"] = server.Url() });
+        await using var host = MetricsHost.Create(server);
 
         // The first delivered report proves the reporter runs with the valid start-up values.
         _ = await host.StartAndDeliverFirstReportAsync(server);

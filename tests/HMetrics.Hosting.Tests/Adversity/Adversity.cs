@@ -19,13 +19,11 @@ internal static class Adversity
 
     public static Dictionary<string, string?> Settings(string url, params (string Key, string? Value)[] extra)
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = url,
-            ["HerokuMetrics:InitialBackoff"] = "00:00:05",
-            ["HerokuMetrics:MaxBackoff"] = "00:10:00",
-            ["HerokuMetrics:BackoffJitter"] = "00:00:00",
-        };
+        var settings = MetricsHost.Settings(
+            url,
+            ("HerokuMetrics:InitialBackoff", "00:00:05"),
+            ("HerokuMetrics:MaxBackoff", "00:10:00"),
+            ("HerokuMetrics:BackoffJitter", "00:00:00"));
         foreach (var (key, value) in extra)
         {
             settings[key] = value;

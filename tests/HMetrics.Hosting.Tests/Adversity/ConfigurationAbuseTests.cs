@@ -69,11 +69,7 @@ public sealed class ConfigurationAbuseTests
     [MemberData(nameof(Cases))]
     public async Task Every_option_abused_either_starts_or_fails_fast_naming_the_option(string option, string value, bool valid)
     {
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = Unreachable,
-            ["HerokuMetrics:" + option] = value,
-        });
+        await using var host = MetricsHost.Create(Unreachable, ("HerokuMetrics:" + option, value));
 
         var failure = await Record.ExceptionAsync(() => host.StartAsync().WaitAsync(TimeSpan.FromSeconds(20)));
 

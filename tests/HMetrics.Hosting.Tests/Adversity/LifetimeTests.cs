@@ -79,8 +79,7 @@ public sealed class LifetimeTests
     {
         await using var server = await HerokuLikeServer.StartAsync();
         await using var host = MetricsHost.Create(Settings(server.Url(), ("HerokuMetrics:FlushOnShutdown", flush ? "true" : "false")));
-        await host.StartAsync();
-        await host.Time.WaitForTimerAsync(Interval);
+        await host.StartAndWaitForFirstTimerAsync(Interval);
 
         await host.Host.StopAsync().WaitAsync(RealBound);
 

@@ -26,12 +26,7 @@ public sealed class LongOutageTests
         server.RespondWithStatus(HttpStatusCode.ServiceUnavailable);
 
         // Jitter off, so Polly's exponential schedule is exact; the cap is set here, not taken from the default.
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = server.Url(),
-            ["HerokuMetrics:BackoffJitter"] = "00:00:00",
-            ["HerokuMetrics:MaxBackoff"] = "00:10:00",
-        });
+        await using var host = MetricsHost.Create(server, ("HerokuMetrics:BackoffJitter", "00:00:00"), ("HerokuMetrics:MaxBackoff", "00:10:00"));
         await host.StartAndSendFirstReportAsync();
 
         var delays = new List<TimeSpan>();
@@ -119,12 +114,7 @@ public sealed class LongOutageTests
     {
         await using var server = await HerokuLikeServer.StartAsync();
         server.RespondWithStatus(HttpStatusCode.ServiceUnavailable);
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = server.Url(),
-            ["HerokuMetrics:BackoffJitter"] = "00:00:00",
-            ["HerokuMetrics:MaxBackoff"] = "00:01:00",
-        });
+        await using var host = MetricsHost.Create(server, ("HerokuMetrics:BackoffJitter", "00:00:00"), ("HerokuMetrics:MaxBackoff", "00:01:00"));
         await host.StartAndSendFirstReportAsync();
 
         // Observes one failed attempt, then sets what the endpoint answers next and lets the backoff elapse.

@@ -44,12 +44,10 @@ public sealed class HerokuMetricsHealthCheckTests
     {
         await using var server = await HerokuLikeServer.StartAsync();
         await using var host = MetricsHost.Create(
-            new Dictionary<string, string?>
-            {
-                ["HEROKU_METRICS_URL"] = server.Url($"/metrics/{Secret}?token=tok-secret-1"),
-                ["HerokuMetrics:BackoffJitter"] = "00:00:00",
-                ["HerokuMetrics:MaxBackoff"] = "00:10:00",
-            },
+            MetricsHost.Settings(
+                server.Url($"/metrics/{Secret}?token=tok-secret-1"),
+                ("HerokuMetrics:BackoffJitter", "00:00:00"),
+                ("HerokuMetrics:MaxBackoff", "00:10:00")),
             services => services.AddHealthChecks().AddHerokuMetrics(configure: o => o.UnhealthyAfter = TimeSpan.FromMinutes(2)));
         await host.StartAndSendFirstReportAsync();
         await host.WaitForLogAsync("ReportDelivered");

@@ -46,6 +46,33 @@ internal sealed class MetricsHost : IAsyncDisposable
     public IReadOnlyList<FakeLogRecord> LibraryRecords(LogLevel level) =>
         Logs.GetSnapshot().Where(r => r.Category == LibraryCategory && r.Level == level).ToList();
 
+    /// <summary>
+    /// Configuration that points the reporter at <paramref name="endpoint"/> through <c>HEROKU_METRICS_URL</c>, as Heroku
+    /// does, then sets the <paramref name="extra"/> keys in order (a later value for the same key wins).
+    /// </summary>
+    public static Dictionary<string, string?> Settings(string endpoint, params (string Key, string? Value)[] extra)
+    {
+        var settings = new Dictionary<string, string?> { ["HEROKU_METRICS_URL"] = endpoint };
+        foreach (var (key, value) in extra)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
+    /// <summary>Configuration that points the reporter at <paramref name="server"/>'s default dyno path, then the <paramref name="extra"/> keys.</summary>
+    public static Dictionary<string, string?> Settings(HerokuLikeServer server, params (string Key, string? Value)[] extra) =>
+        Settings(server.Url(), extra);
+
+    /// <summary>Builds (but does not start) a host whose <c>HEROKU_METRICS_URL</c> is <paramref name="endpoint"/>, with the <paramref name="extra"/> keys.</summary>
+    public static MetricsHost Create(string endpoint, params (string Key, string? Value)[] extra) =>
+        Create(Settings(endpoint, extra));
+
+    /// <summary>Builds (but does not start) a host reporting to <paramref name="server"/>, with the <paramref name="extra"/> keys.</summary>
+    public static MetricsHost Create(HerokuLikeServer server, params (string Key, string? Value)[] extra) =>
+        Create(Settings(server, extra));
+
     /// <summary>Builds (but does not start) a host.</summary>
     /// <param name="settings">Configuration keys, e.g. <c>HEROKU_METRICS_URL</c> or <c>HerokuMetrics:PostInterval</c>.</param>
     /// <param name="configureServices">Extra registrations, after <c>AddHerokuMetrics</c>.</param>
@@ -97,16 +124,24 @@ internal sealed class MetricsHost : IAsyncDisposable
     public Task StartAsync() => Host.StartAsync();
 
     /// <summary>
-    /// Starts the host and, once the reporter's first timer exists, lets the interval elapse, so the first report is sent.
+    /// Starts the host and waits until the reporter's first timer, due one interval from now, exists; fake time has not moved.
     /// Waiting for the timer first matters: advancing before it exists would leave it due a whole interval later.
+    /// </summary>
+    /// <param name="interval">The configured <c>HerokuMetrics:PostInterval</c>; the default 20 s if null.</param>
+    public async Task StartAndWaitForFirstTimerAsync(TimeSpan? interval = null)
+    {
+        await StartAsync();
+        await Time.WaitForTimerAsync(interval ?? DefaultInterval);
+    }
+
+    /// <summary>
+    /// Starts the host and, once the reporter's first timer exists, lets the interval elapse, so the first report is sent.
     /// </summary>
     /// <param name="interval">The configured <c>HerokuMetrics:PostInterval</c>; the default 20 s if null.</param>
     public async Task StartAndSendFirstReportAsync(TimeSpan? interval = null)
     {
-        var due = interval ?? DefaultInterval;
-        await StartAsync();
-        await Time.WaitForTimerAsync(due);
-        Time.Advance(due);
+        await StartAndWaitForFirstTimerAsync(interval);
+        Time.Advance(interval ?? DefaultInterval);
     }
 
     /// <summary>Starts the host, sends the first report and waits until <paramref name="server"/> got it and it is logged as delivered.</summary>

@@ -225,7 +225,7 @@ public sealed class GeneratedRedactionTests
     {
         await using var server = await HerokuLikeServer.StartAsync();
         const string Encoded = "%30b9c1f2e-4a5d-4c3b-9e8f-7a6b5c4d3e2f";
-        await using var host = MetricsHost.Create(new Dictionary<string, string?> { ["HEROKU_METRICS_URL"] = $"http://127.0.0.1:{server.BaseAddress.Port}/metrics/{Encoded}" });
+        await using var host = MetricsHost.Create($"http://127.0.0.1:{server.BaseAddress.Port}/metrics/{Encoded}");
 
         _ = await host.StartAndDeliverFirstReportAsync(server);
 
@@ -256,7 +256,7 @@ public sealed class GeneratedRedactionTests
 
             var quoteRequest = random.Next(2) == 0;
             await using var host = MetricsHost.Create(
-                new Dictionary<string, string?> { ["HEROKU_METRICS_URL"] = c.Url, ["HerokuMetrics:BackoffJitter"] = "00:00:00" },
+                MetricsHost.Settings(c.Url, ("HerokuMetrics:BackoffJitter", "00:00:00")),
                 services => services.AddHerokuMetrics().AddHttpMessageHandler(() => new QuotingHandler(quoteRequest)));
 
             if (!valid)

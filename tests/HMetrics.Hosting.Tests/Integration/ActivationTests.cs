@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace HMetrics.Hosting.Tests.Integration;
 
-/// <summary>When the service starts, stays idle or stops the host (SPEC §2).</summary>
+/// <summary>When the service starts, stays idle or stops the host (docs/behaviour.md, "Activation").</summary>
 public sealed class ActivationTests
 {
     private const string Uuid = "6f1c2d3e-8a7b-4c5d-9e0f-a1b2c3d4e5f6";
@@ -54,11 +54,7 @@ public sealed class ActivationTests
     {
         var sent = new SendCounter();
         await using var host = MetricsHost.Create(
-            new Dictionary<string, string?>
-            {
-                ["HEROKU_METRICS_URL"] = endpoint,
-                ["HerokuMetrics:Enabled"] = "false",
-            },
+            MetricsHost.Settings(endpoint, ("HerokuMetrics:Enabled", "false")),
             services => services.AddHerokuMetrics().AddHttpMessageHandler(() => new CountingHandler(sent)));
 
         var line = await StartAndWaitUntilIdleAsync(host, "Disabled");
@@ -73,10 +69,7 @@ public sealed class ActivationTests
     [InlineData($"http:///{Uuid}?token=tok-9d8c7b", "HEROKU_METRICS_URL", "'http://redacted'")]
     public async Task An_unusable_endpoint_stops_the_host_at_start_with_the_redacted_value_only(string endpoint, string rule, string quoted)
     {
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = endpoint,
-        });
+        await using var host = MetricsHost.Create(endpoint);
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(host.StartAsync);
 

@@ -9,7 +9,7 @@ using static HMetrics.Hosting.Tests.Helpers.Timeline;
 
 namespace HMetrics.Hosting.Tests.Integration;
 
-/// <summary>The same one line works in an ASP.NET Core app (SPEC §1.3).</summary>
+/// <summary>The same one line works in an ASP.NET Core app (docs/behaviour.md, "Activation").</summary>
 public sealed class AspNetCoreHostTests
 {
     [Fact]
@@ -22,10 +22,7 @@ public sealed class AspNetCoreHostTests
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.Services.AddFakeLogging();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = sink.Url(),
-        });
+        builder.Configuration.AddInMemoryCollection(MetricsHost.Settings(sink));
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddHerokuMetrics(o => o.UserAgent = "web-app/1.0");
 

@@ -11,13 +11,11 @@ public sealed class BackoffTests
     public async Task Delays_double_from_the_initial_backoff_up_to_the_cap_and_stay_there()
     {
         await using var server = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = server.Url(),
-            ["HerokuMetrics:BackoffJitter"] = "00:00:00",
-            ["HerokuMetrics:InitialBackoff"] = "00:00:01",
-            ["HerokuMetrics:MaxBackoff"] = "00:00:20",
-        });
+        await using var host = MetricsHost.Create(
+            server,
+            ("HerokuMetrics:BackoffJitter", "00:00:00"),
+            ("HerokuMetrics:InitialBackoff", "00:00:01"),
+            ("HerokuMetrics:MaxBackoff", "00:00:20"));
         server.RespondWithStatus(HttpStatusCode.InternalServerError);
 
         await host.StartAndSendFirstReportAsync();
@@ -49,12 +47,10 @@ public sealed class BackoffTests
     public async Task A_run_as_long_as_the_all_clear_window_resets_the_backoff_a_shorter_one_keeps_climbing(int failingTick, int nextDelaySeconds)
     {
         await using var server = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = server.Url(),
-            ["HerokuMetrics:BackoffJitter"] = "00:00:00",
-            ["HerokuMetrics:BackoffResetAfter"] = "00:01:00",
-        });
+        await using var host = MetricsHost.Create(
+            server,
+            ("HerokuMetrics:BackoffJitter", "00:00:00"),
+            ("HerokuMetrics:BackoffResetAfter", "00:01:00"));
         server.RespondWithStatus(HttpStatusCode.InternalServerError);
 
         await host.StartAndSendFirstReportAsync();

@@ -19,14 +19,12 @@ public sealed class CountingTests
     public async Task Across_an_outage_every_sample_arrives_with_its_own_time_and_the_gc_counts_add_up()
     {
         await using var server = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = server.Url(),
-            ["HerokuMetrics:BackoffJitter"] = "00:00:00",
-            ["HerokuMetrics:InitialBackoff"] = "00:00:30",
-            ["HerokuMetrics:MaxBackoff"] = "00:00:30",
-            ["HerokuMetrics:FlushOnShutdown"] = "false",
-        });
+        await using var host = MetricsHost.Create(
+            server,
+            ("HerokuMetrics:BackoffJitter", "00:00:00"),
+            ("HerokuMetrics:InitialBackoff", "00:00:30"),
+            ("HerokuMetrics:MaxBackoff", "00:00:30"),
+            ("HerokuMetrics:FlushOnShutdown", "false"));
 
         var handedOutBefore = ProcessCounterLedger.Shared.HandedOut("go.gc.collections");
         var reports = new List<ReceivedReport> { await host.StartAndDeliverFirstReportAsync(server) };

@@ -23,11 +23,7 @@ public sealed class FailureTests
     {
         await using var server = await HerokuLikeServer.StartAsync();
         await using var elsewhere = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = server.Url(),
-            ["HerokuMetrics:BackoffJitter"] = "00:00:00",
-        });
+        await using var host = MetricsHost.Create(server, ("HerokuMetrics:BackoffJitter", "00:00:00"));
 
         Assert.Equal(At(20), (await host.StartAndDeliverFirstReportAsync(server)).Header("Measurements-Time"));
 
@@ -116,11 +112,7 @@ public sealed class FailureTests
     {
         await using var server = await HerokuLikeServer.StartAsync();
         await using var target = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = server.Url(),
-            ["HerokuMetrics:BackoffJitter"] = "00:00:00",
-        });
+        await using var host = MetricsHost.Create(server, ("HerokuMetrics:BackoffJitter", "00:00:00"));
         server.RespondWithRedirect(target.Url("/collect"));
 
         await host.StartAndSendFirstReportAsync();
@@ -135,13 +127,11 @@ public sealed class FailureTests
     public async Task A_hung_request_ends_at_the_clamped_timeout_which_is_logged_once()
     {
         await using var server = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = server.Url(),
-            ["HerokuMetrics:PostInterval"] = "00:00:04",
-            ["HerokuMetrics:HttpTimeout"] = "00:00:10",
-            ["HerokuMetrics:BackoffJitter"] = "00:00:00",
-        });
+        await using var host = MetricsHost.Create(
+            server,
+            ("HerokuMetrics:PostInterval", "00:00:04"),
+            ("HerokuMetrics:HttpTimeout", "00:00:10"),
+            ("HerokuMetrics:BackoffJitter", "00:00:00"));
 
         await host.StartAsync();
         var clamp = await host.WaitForLogAsync("HttpTimeoutClamped");

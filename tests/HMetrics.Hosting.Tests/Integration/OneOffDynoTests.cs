@@ -14,11 +14,7 @@ public sealed class OneOffDynoTests
     public async Task A_one_off_dyno_sends_nothing_logs_one_information_line_and_is_idle()
     {
         await using var server = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = server.Url(),
-            ["DYNO"] = "run.1234",
-        });
+        await using var host = MetricsHost.Create(server, ("DYNO", "run.1234"));
 
         await host.StartAsync();
         var line = await host.WaitForLogAsync("OneOffDyno");
@@ -43,12 +39,7 @@ public sealed class OneOffDynoTests
     public async Task The_override_or_any_other_dyno_reports(string dyno, string? reportOnOneOffDynos)
     {
         await using var server = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = server.Url(),
-            ["DYNO"] = dyno,
-            ["HerokuMetrics:ReportOnOneOffDynos"] = reportOnOneOffDynos,
-        });
+        await using var host = MetricsHost.Create(server, ("DYNO", dyno), ("HerokuMetrics:ReportOnOneOffDynos", reportOnOneOffDynos));
 
         _ = await host.StartAndDeliverFirstReportAsync(server);
 

@@ -73,8 +73,8 @@ public sealed class ProcessWideCountingTests
     {
         await using var serverA = await HerokuLikeServer.StartAsync();
         await using var serverB = await HerokuLikeServer.StartAsync();
-        await using var hostA = MetricsHost.Create(new Dictionary<string, string?> { ["HEROKU_METRICS_URL"] = serverA.Url() });
-        await using var hostB = MetricsHost.Create(new Dictionary<string, string?> { ["HEROKU_METRICS_URL"] = serverB.Url() });
+        await using var hostA = MetricsHost.Create(serverA);
+        await using var hostB = MetricsHost.Create(serverB);
         var handedOutBefore = ProcessCounterLedger.Shared.HandedOut("go.gc.collections");
 
         await hostA.StartAndSendFirstReportAsync();

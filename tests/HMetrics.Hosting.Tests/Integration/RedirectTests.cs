@@ -21,7 +21,7 @@ public sealed class RedirectTests
         await using var elsewhere = await HerokuLikeServer.StartAsync();
         endpoint.RespondWithRedirect(elsewhere.Url("/collect"), status);
         await using var host = MetricsHost.Create(
-            new Dictionary<string, string?> { ["HEROKU_METRICS_URL"] = endpoint.Url(), ["HerokuMetrics:FlushOnShutdown"] = "false" },
+            MetricsHost.Settings(endpoint, ("HerokuMetrics:FlushOnShutdown", "false")),
             services => services.AddHerokuMetrics().ConfigurePrimaryHttpMessageHandler(() => new PassThrough(new SocketsHttpHandler())));
 
         await host.StartAndSendFirstReportAsync();
@@ -41,7 +41,7 @@ public sealed class RedirectTests
         await using var elsewhere = await HerokuLikeServer.StartAsync();
         endpoint.RespondWithRedirect(elsewhere.Url("/collect"), HttpStatusCode.TemporaryRedirect);
         await using var host = MetricsHost.Create(
-            new Dictionary<string, string?> { ["HEROKU_METRICS_URL"] = endpoint.Url(), ["HerokuMetrics:FlushOnShutdown"] = "false" },
+            MetricsHost.Settings(endpoint, ("HerokuMetrics:FlushOnShutdown", "false")),
             services => services.AddHerokuMetrics().ConfigurePrimaryHttpMessageHandler(() => new FollowingHandler()));
 
         await host.StartAndSendFirstReportAsync();

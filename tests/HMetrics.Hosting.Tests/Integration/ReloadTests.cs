@@ -12,10 +12,7 @@ public sealed class ReloadTests
     {
         await using var server = await HerokuLikeServer.StartAsync();
         await using var moved = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = server.Url(),
-        });
+        await using var host = MetricsHost.Create(server);
 
         Assert.Equal("hmetrics/1.0 (app using HMetrics.Hosting package)", (await host.StartAndDeliverFirstReportAsync(server)).Header("User-Agent"));
 
@@ -36,13 +33,9 @@ public sealed class ReloadTests
     public async Task A_new_interval_applies_at_once_counted_from_the_last_sample()
     {
         await using var server = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = server.Url(),
-        });
+        await using var host = MetricsHost.Create(server);
 
-        await host.StartAsync();
-        await host.Time.WaitForTimerAsync(Seconds(20));
+        await host.StartAndWaitForFirstTimerAsync();
 
         // The schedule is re-timed at once: the next sample is due one new interval after the last one (the start).
         Reload(host, ("HerokuMetrics:PostInterval", "00:00:05"));
@@ -57,11 +50,7 @@ public sealed class ReloadTests
     public async Task A_reload_back_to_a_short_interval_does_not_wait_out_the_long_one()
     {
         await using var server = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = server.Url(),
-            ["HerokuMetrics:PostInterval"] = "00:00:01",
-        });
+        await using var host = MetricsHost.Create(server, ("HerokuMetrics:PostInterval", "00:00:01"));
         await host.StartAndDeliverFirstReportAsync(server, Seconds(1));
 
         Reload(host, ("HerokuMetrics:PostInterval", "1.00:00:00"));
@@ -82,10 +71,7 @@ public sealed class ReloadTests
     public async Task An_invalid_reload_is_logged_as_an_error_and_reporting_goes_on_with_the_old_values()
     {
         await using var server = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = server.Url(),
-        });
+        await using var host = MetricsHost.Create(server);
 
         _ = await host.StartAndDeliverFirstReportAsync(server);
 
@@ -113,13 +99,9 @@ public sealed class ReloadTests
     public async Task An_endpoint_reloaded_to_an_unusable_url_is_ignored_with_a_redacted_error()
     {
         await using var server = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = server.Url(),
-        });
+        await using var host = MetricsHost.Create(server);
 
-        await host.StartAsync();
-        await host.Time.WaitForTimerAsync(Seconds(20));
+        await host.StartAndWaitForFirstTimerAsync();
 
         Reload(host, ("HerokuMetrics:Endpoint", "ftp://agent:pw-5e4d3c@metrics.example/data"));
         host.Time.Advance(Seconds(20));

@@ -9,10 +9,7 @@ public sealed class ReportingTests
     public async Task Delivers_a_report_every_interval_with_the_go_schema()
     {
         await using var server = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = server.Url(),
-        });
+        await using var host = MetricsHost.Create(server);
 
         var report = await host.StartAndDeliverFirstReportAsync(server);
 
@@ -29,14 +26,9 @@ public sealed class ReportingTests
     public async Task The_first_report_comes_one_interval_after_start_and_each_is_stamped_with_the_time_it_was_sent()
     {
         await using var server = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = server.Url(),
-            ["HerokuMetrics:PostInterval"] = "00:00:15",
-        });
+        await using var host = MetricsHost.Create(server, ("HerokuMetrics:PostInterval", "00:00:15"));
 
-        await host.StartAsync();
-        await host.Time.WaitForTimerAsync(Seconds(15));
+        await host.StartAndWaitForFirstTimerAsync(Seconds(15));
         host.Time.Advance(Seconds(14.999));
         host.Time.Advance(TimeSpan.FromMilliseconds(1));
         var first = await server.NextAsync();
@@ -58,10 +50,7 @@ public sealed class ReportingTests
     public async Task A_slow_endpoint_holds_the_next_report_back_without_shifting_the_schedule()
     {
         await using var server = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = server.Url(),
-        });
+        await using var host = MetricsHost.Create(server);
 
         _ = await host.StartAndDeliverFirstReportAsync(server);
 

@@ -8,8 +8,8 @@ using static HMetrics.Hosting.Tests.Helpers.Timeline;
 namespace HMetrics.Hosting.Tests.Integration;
 
 /// <summary>
-/// The endpoint URL is a secret (SPEC §5.6, §7.2, §7.3, §8.1): a host logging at Trace is driven through every outcome
-/// and no captured record may contain any secret part of it.
+/// The endpoint URL is a secret (docs/behaviour.md, "Secrets" and "Host safety"): a host logging at Trace is driven
+/// through every outcome and no captured record may contain any secret part of it.
 /// </summary>
 public sealed class SecretsTests
 {
@@ -28,10 +28,7 @@ public sealed class SecretsTests
     public async Task User_info_is_sent_as_basic_authentication_and_never_in_the_url()
     {
         await using var server = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = SecretUrl(server.BaseAddress),
-        });
+        await using var host = MetricsHost.Create(SecretUrl(server.BaseAddress));
 
         var report = await host.StartAndDeliverFirstReportAsync(server);
 
@@ -45,11 +42,7 @@ public sealed class SecretsTests
     public async Task No_log_record_at_trace_level_contains_a_secret_through_success_errors_redirects_timeouts_and_drops()
     {
         await using var server = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = SecretUrl(server.BaseAddress),
-            ["HerokuMetrics:BackoffJitter"] = "00:00:00",
-        });
+        await using var host = MetricsHost.Create(SecretUrl(server.BaseAddress), ("HerokuMetrics:BackoffJitter", "00:00:00"));
 
         await host.StartAndSendFirstReportAsync();
         await host.WaitForLogAsync("ReportDelivered");
@@ -110,12 +103,10 @@ public sealed class SecretsTests
             closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
         }
 
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = SecretUrl(new Uri($"http://127.0.0.1:{closedPort}/")),
-            ["HerokuMetrics:BackoffJitter"] = "00:00:00",
-            ["HerokuMetrics:FlushOnShutdown"] = "false",
-        });
+        await using var host = MetricsHost.Create(
+            SecretUrl(new Uri($"http://127.0.0.1:{closedPort}/")),
+            ("HerokuMetrics:BackoffJitter", "00:00:00"),
+            ("HerokuMetrics:FlushOnShutdown", "false"));
 
         await host.StartAndSendFirstReportAsync();
         var failed = await host.WaitForLogAsync("ReportFailed");
@@ -133,11 +124,7 @@ public sealed class SecretsTests
         await using var server = await HerokuLikeServer.StartAsync();
         var audit = new AuditSwitch();
         await using var host = MetricsHost.Create(
-            new Dictionary<string, string?>
-            {
-                ["HEROKU_METRICS_URL"] = SecretUrl(server.BaseAddress),
-                ["HerokuMetrics:BackoffJitter"] = "00:00:00",
-            },
+            MetricsHost.Settings(SecretUrl(server.BaseAddress), ("HerokuMetrics:BackoffJitter", "00:00:00")),
             services => services.AddHerokuMetrics().AddHttpMessageHandler(() => new AuditHandler(audit)));
 
         audit.Throw = true;

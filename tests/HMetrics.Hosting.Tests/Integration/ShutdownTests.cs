@@ -7,7 +7,7 @@ using static HMetrics.Hosting.Tests.Helpers.Timeline;
 
 namespace HMetrics.Hosting.Tests.Integration;
 
-/// <summary>Stopping the host (SPEC §8.2): waits end at once, the last report is flushed, and stop is bounded.</summary>
+/// <summary>Stopping the host (docs/behaviour.md, "Shutdown"): waits end at once, the last report is flushed, and stop is bounded.</summary>
 [Collection(nameof(GcCountingCollection))]
 public sealed class ShutdownTests
 {
@@ -17,10 +17,7 @@ public sealed class ShutdownTests
     public async Task The_flush_delivers_the_counts_since_the_last_report_stamped_with_the_stop_time()
     {
         await using var server = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = server.Url(),
-        });
+        await using var host = MetricsHost.Create(server);
 
         _ = await host.StartAndDeliverFirstReportAsync(server);
 
@@ -43,11 +40,7 @@ public sealed class ShutdownTests
     public async Task Without_FlushOnShutdown_stopping_sends_nothing()
     {
         await using var server = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = server.Url(),
-            ["HerokuMetrics:FlushOnShutdown"] = "false",
-        });
+        await using var host = MetricsHost.Create(server, ("HerokuMetrics:FlushOnShutdown", "false"));
 
         _ = await host.StartAndDeliverFirstReportAsync(server);
 
@@ -63,10 +56,7 @@ public sealed class ShutdownTests
     public async Task Stopping_against_a_hung_endpoint_ends_when_the_flush_times_out()
     {
         await using var server = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = server.Url(),
-        });
+        await using var host = MetricsHost.Create(server);
 
         server.RespondByHanging();
         await host.StartAndSendFirstReportAsync();
@@ -93,10 +83,7 @@ public sealed class ShutdownTests
     {
         await using var server = await HerokuLikeServer.StartAsync();
         await using var host = MetricsHost.Create(
-            new Dictionary<string, string?>
-            {
-                ["HEROKU_METRICS_URL"] = server.Url(),
-            },
+            MetricsHost.Settings(server),
             services => services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(300)));
 
         server.RespondByHanging();
@@ -121,14 +108,12 @@ public sealed class ShutdownTests
     public async Task Stopping_during_a_backoff_wait_returns_at_once(bool flushOnShutdown)
     {
         await using var server = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = server.Url(),
-            ["HerokuMetrics:InitialBackoff"] = "00:10:00",
-            ["HerokuMetrics:MaxBackoff"] = "00:10:00",
-            ["HerokuMetrics:BackoffJitter"] = "00:00:00",
-            ["HerokuMetrics:FlushOnShutdown"] = flushOnShutdown ? "true" : "false",
-        });
+        await using var host = MetricsHost.Create(
+            server,
+            ("HerokuMetrics:InitialBackoff", "00:10:00"),
+            ("HerokuMetrics:MaxBackoff", "00:10:00"),
+            ("HerokuMetrics:BackoffJitter", "00:00:00"),
+            ("HerokuMetrics:FlushOnShutdown", flushOnShutdown ? "true" : "false"));
         server.RespondWithStatus(HttpStatusCode.InternalServerError);
 
         await host.StartAndSendFirstReportAsync();

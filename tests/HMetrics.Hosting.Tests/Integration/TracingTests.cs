@@ -64,10 +64,7 @@ public sealed class TracingTests
 
     private static async Task ReportOnceAndCallTheControlAsync(HerokuLikeServer server)
     {
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = server.Url("/metrics/" + LibraryDyno),
-        });
+        await using var host = MetricsHost.Create(server.Url("/metrics/" + LibraryDyno));
         _ = await host.StartAndDeliverFirstReportAsync(server);
 
         // An ordinary client of the app, in the same process at the same time: its span must exist.

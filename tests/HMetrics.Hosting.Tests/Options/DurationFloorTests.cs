@@ -111,7 +111,7 @@ public sealed class DurationFloorTests
     [InlineData("HerokuMetrics:InitialBackoff", "00:00:00.0000001")]
     public async Task The_host_refuses_to_start_with_the_usual_validation_message_not_a_timer_exception(string key, string value)
     {
-        var settings = new Dictionary<string, string?> { ["HEROKU_METRICS_URL"] = Url, [key] = value };
+        var settings = MetricsHost.Settings(Url, (key, value));
         if (key.EndsWith("InitialBackoff", StringComparison.Ordinal))
         {
             settings["HerokuMetrics:MaxBackoff"] = value;
@@ -128,7 +128,7 @@ public sealed class DurationFloorTests
     public async Task A_reload_to_a_one_tick_interval_is_ignored_with_the_usual_message_and_reporting_goes_on()
     {
         await using var server = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?> { ["HEROKU_METRICS_URL"] = server.Url() });
+        await using var host = MetricsHost.Create(server);
         _ = await host.StartAndDeliverFirstReportAsync(server);
 
         host.Configuration["HerokuMetrics:PostInterval"] = "00:00:00.0000001";

@@ -65,7 +65,7 @@ public sealed class HerokuMetricsEndpointSetupTests
     public async Task A_section_endpoint_set_in_code_beats_the_configuration()
     {
         await using var host = MetricsHost.Create(
-            new Dictionary<string, string?> { ["HerokuMetrics:Endpoint"] = FromSection, ["HEROKU_METRICS_URL"] = FromConfigVariable },
+            MetricsHost.Settings(FromConfigVariable, ("HerokuMetrics:Endpoint", FromSection)),
             services => services.AddHerokuMetrics(o => o.Endpoint = "https://code.example.com/m"));
 
         var options = host.Host.Services.GetRequiredService<IOptions<HerokuMetricsOptions>>().Value;
@@ -76,7 +76,7 @@ public sealed class HerokuMetricsEndpointSetupTests
     [Fact]
     public async Task Through_a_host_the_section_beats_the_variable()
     {
-        await using var host = MetricsHost.Create(new Dictionary<string, string?> { ["HerokuMetrics:Endpoint"] = FromSection, ["HEROKU_METRICS_URL"] = FromConfigVariable });
+        await using var host = MetricsHost.Create(FromConfigVariable, ("HerokuMetrics:Endpoint", FromSection));
 
         var options = host.Host.Services.GetRequiredService<IOptions<HerokuMetricsOptions>>().Value;
 
@@ -147,9 +147,7 @@ public sealed class HerokuMetricsEndpointSetupEnvironmentTests
         try
         {
             await using var host = MetricsHost.Create(new Dictionary<string, string?> { ["HerokuMetrics:PostInterval"] = "00:00:05" });
-            await host.StartAsync();
-            await host.Time.WaitForTimerAsync(TimeSpan.FromSeconds(5));
-            host.Time.Advance(TimeSpan.FromSeconds(5));
+            await host.StartAndSendFirstReportAsync(TimeSpan.FromSeconds(5));
 
             var report = await server.NextAsync();
 

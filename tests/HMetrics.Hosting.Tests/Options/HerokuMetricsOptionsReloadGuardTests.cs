@@ -30,10 +30,7 @@ public sealed class HerokuMetricsOptionsReloadGuardTests
     public async Task A_reload_to_invalid_values_after_start_does_not_throw_out_of_the_configuration_reload()
     {
         await using var server = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = server.Url(),
-        });
+        await using var host = MetricsHost.Create(server);
         await host.StartAsync();
         await host.WaitForLogAsync("Started");
 

@@ -32,12 +32,7 @@ public sealed class UnknownKeyDetectorTests
     public async Task A_misspelt_key_is_reported_once_at_start_naming_the_nearest_setting_and_again_after_a_reload()
     {
         await using var server = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = server.Url(),
-            ["HerokuMetrics:PostIntervall"] = "00:00:02",
-            ["HerokuMetrics:Schema"] = "Go",
-        });
+        await using var host = MetricsHost.Create(server, ("HerokuMetrics:PostIntervall", "00:00:02"), ("HerokuMetrics:Schema", "Go"));
 
         _ = await host.StartAndDeliverFirstReportAsync(server);
         _ = await host.AdvanceToNextReportAsync(server, 2);
@@ -62,12 +57,7 @@ public sealed class UnknownKeyDetectorTests
     public async Task Known_keys_in_any_case_are_not_reported()
     {
         await using var server = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = server.Url(),
-            ["HerokuMetrics:postinterval"] = "00:00:20",
-            ["HerokuMetrics:FLUSHONSHUTDOWN"] = "true",
-        });
+        await using var host = MetricsHost.Create(server, ("HerokuMetrics:postinterval", "00:00:20"), ("HerokuMetrics:FLUSHONSHUTDOWN", "true"));
 
         _ = await host.StartAndDeliverFirstReportAsync(server);
 

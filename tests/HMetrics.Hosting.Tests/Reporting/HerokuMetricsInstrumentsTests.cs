@@ -12,11 +12,7 @@ public sealed class HerokuMetricsInstrumentsTests
     public async Task The_meter_counts_sent_and_failed_reports_with_their_reason_duration_payload_and_backoff()
     {
         await using var server = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(new Dictionary<string, string?>
-        {
-            ["HEROKU_METRICS_URL"] = server.Url(),
-            ["HerokuMetrics:BackoffJitter"] = "00:00:00",
-        });
+        await using var host = MetricsHost.Create(server, ("HerokuMetrics:BackoffJitter", "00:00:00"));
         var meterFactory = host.Host.Services.GetRequiredService<IMeterFactory>();
         using var sent = new MetricCollector<long>(meterFactory, "HMetrics.Hosting", "hmetrics.reports.sent");
         using var failed = new MetricCollector<long>(meterFactory, "HMetrics.Hosting", "hmetrics.reports.failed");
