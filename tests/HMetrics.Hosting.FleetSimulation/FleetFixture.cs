@@ -43,9 +43,14 @@ public sealed class FleetFixture
             policies.Add(Backlog(Name(cap, jitter), options));
         }
 
-        // Not the library: its defaults with the spacing of half an interval, to show what the 2/3 spacing costs and buys.
-        HalfIntervalSpacing = DefaultPolicy with { Name = WhatIfName, Spacing = Defaults.PostInterval / 2 };
-        policies.Add(HalfIntervalSpacing);
+        // Not the library any more: its defaults with the previous fixed spacing of 2/3 of an interval (13.333 s), to show
+        // what the jittered 0.45–0.65 spacing buys.
+        PreviousSpacing = DefaultPolicy with
+        {
+            Name = WhatIfName,
+            Spacing = TimeSpan.FromMilliseconds(Math.Floor(Defaults.PostInterval.TotalMilliseconds * 2 / 3)),
+        };
+        policies.Add(PreviousSpacing);
         policies.Add(new CatchUpPolicy("old: doubling to 10 min + 0–0.5 s, catch-up", TimeSpan.FromMinutes(10), TimeSpan.FromMilliseconds(500)));
         DelayGeneration = watch.Elapsed;
 
@@ -72,7 +77,7 @@ public sealed class FleetFixture
 
     internal BacklogPolicy DefaultPolicy { get; }
 
-    internal BacklogPolicy HalfIntervalSpacing { get; }
+    internal BacklogPolicy PreviousSpacing { get; }
 
     internal IReadOnlyList<DeliveryPolicy> Policies { get; }
 
@@ -82,7 +87,7 @@ public sealed class FleetFixture
 
     public TimeSpan Simulation { get; }
 
-    public const string WhatIfName = "what-if (not the library): defaults, spacing PostInterval / 2";
+    public const string WhatIfName = "previous spacing (not the library now): defaults, fixed 2/3 × PostInterval";
 
     public static string Name(TimeSpan cap, bool jitter) =>
         $"MaxBackoff {Format(cap)}, jitter {(jitter ? "on" : "off")}";

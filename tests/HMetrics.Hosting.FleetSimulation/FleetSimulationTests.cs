@@ -14,31 +14,21 @@ public sealed class FleetSimulationTests(FleetFixture fleet, ITestOutputHelper o
     }
 
     [Fact]
-    public void Library_defaults_deliver_at_least_99_percent_of_deliverable_samples_in_every_scenario_but_flapping()
+    public void Library_defaults_deliver_at_least_99_percent_of_deliverable_samples_in_every_scenario()
     {
-        Assert.All(
-            Defaults().Where(r => r.Scenario != Scenario.Flapping),
-            r => Assert.True(r.DeliveredShare >= 0.99, $"{r.Scenario.Name}: {r.DeliveredShare:P2} delivered"));
+        Assert.All(Defaults(), r => Assert.True(r.DeliveredShare >= 0.99, $"{r.Scenario.Name}: {r.DeliveredShare:P2} delivered"));
     }
 
     [Fact]
-    public void Library_defaults_miss_the_99_percent_goal_when_the_endpoint_flaps_30_s_30_s()
+    public void The_jittered_spacing_delivers_what_the_previous_two_thirds_spacing_lost_when_the_endpoint_flaps()
     {
-        // The 2/3-interval spacing drains at 1.5 times the steady rate while the endpoint is up, and it is up half the
-        // time: the backlog cannot keep up and its oldest samples expire. Fails once the library meets the goal again (the
-        // spacing of PostInterval / 2 does, see the next test): then fold flapping back into the test above and update
-        // docs/fleet-simulation.md.
-        var flapping = Defaults().Single(r => r.Scenario == Scenario.Flapping);
+        // Up 30 s, down 30 s: 13.333 s apart a dyno got about 2.25 POSTs a minute into the up halves against three samples
+        // a minute, and its oldest expired (96.30 %). 0.45–0.65 of an interval (11 s on average) fits three.
+        var library = Defaults().Single(r => r.Scenario == Scenario.Flapping);
+        var previous = fleet.Results.Single(r => r.Scenario == Scenario.Flapping && ReferenceEquals(r.Policy, fleet.PreviousSpacing));
 
-        Assert.InRange(flapping.DeliveredShare, 0.96, 0.99 - 1e-9);
-    }
-
-    [Fact]
-    public void A_spacing_of_half_an_interval_would_deliver_every_sample_when_the_endpoint_flaps()
-    {
-        var flapping = fleet.Results.Single(r => r.Scenario == Scenario.Flapping && ReferenceEquals(r.Policy, fleet.HalfIntervalSpacing));
-
-        Assert.Equal(1, flapping.DeliveredShare);
+        Assert.True(library.DeliveredShare >= 0.99, $"library: {library.DeliveredShare:P2}");
+        Assert.True(previous.DeliveredShare < 0.99, $"previous spacing: {previous.DeliveredShare:P2}");
     }
 
     [Fact]
@@ -54,9 +44,10 @@ public sealed class FleetSimulationTests(FleetFixture fleet, ITestOutputHelper o
     [Fact]
     public void Library_defaults_recover_within_2_4_times_the_steady_rate()
     {
-        // Not the goal of 2: the library reaches 2.16 (1-min outage), 2.06 (10-min) and 2.35 (flapping) in 1-s bins.
-        // The mean rate of a draining fleet is 1.5 times the steady rate; the peaks above it come from dynos that recover in
-        // the same second and then drain in lock-step, 2/3 of an interval apart. docs/fleet-simulation.md has the numbers.
+        // Not the goal of 2: the library reaches 2.12 (1-min outage), 2.11 (10-min) and 2.37 (flapping) in 1-s bins. The
+        // jittered spacing ended the lock-step replay of the recovery every 13.3 s, but a draining dyno now posts at 1.8
+        // times the steady rate on average (one POST per 0.55 of an interval), which leaves 10 % of headroom below 2 for the
+        // unevenness of the recovery itself. docs/fleet-simulation.md has the numbers.
         Assert.All(Defaults().Where(r => r.Scenario.HasOutage), r => Assert.True(r.PeakRatio <= 2.4, $"{r.Scenario.Name}: {r.PeakRatio:0.00}"));
     }
 

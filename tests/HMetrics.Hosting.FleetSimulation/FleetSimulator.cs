@@ -7,8 +7,13 @@ internal abstract record DeliveryPolicy(string Name);
 /// The library's delivery: sample every interval into the backlog, deliver oldest first, Polly's delays between
 /// failures, POSTs at least <see cref="LibraryPolicy.Spacing"/> apart while a backlog drains.
 /// </summary>
+/// <param name="Jitter">
+/// The library's <c>ReporterSettings.UseJitter</c> (BackoffJitter &gt; 0): Polly's jitter, and a fresh spacing sample per
+/// gap while draining (0.5, the mean, when off).
+/// </param>
 /// <param name="Spacing">
-/// Null for the library's <see cref="LibraryPolicy.Spacing"/>; a value only for a what-if row, which the library does not do.
+/// Null for the library's <see cref="LibraryPolicy.Spacing"/>; a fixed value only for a what-if row, which the library
+/// does not do.
 /// </param>
 internal sealed record BacklogPolicy(string Name, TimeSpan MaxBackoff, bool Jitter, PollyDelays Delays, TimeSpan? Spacing = null) : DeliveryPolicy(Name);
 
@@ -71,7 +76,7 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
 
     private readonly double _interval = postInterval.TotalSeconds;
     private readonly double _maxAge = LibraryPolicy.MaxAge.TotalSeconds;
-    private readonly double _spacing = LibraryPolicy.Spacing(postInterval).TotalSeconds;
+    private readonly TimeSpan _postInterval = postInterval;
     private readonly int _capacity = LibraryPolicy.BacklogCapacity(postInterval);
     private readonly double _initialBackoff = initialBackoff.TotalSeconds;
     private readonly double _resetAfter = backoffResetAfter.TotalSeconds;
@@ -83,6 +88,7 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
         var phases = new Random(seed);
         var draws = new Random(seed + 1);
         var jitter = new Random(seed + 2);
+        var spacingDraws = new Random(seed + 3);
         var ring = new Ring(_capacity + 1);
         for (var d = 0; d < dynos; d++)
         {
@@ -91,7 +97,7 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
             switch (policy)
             {
                 case BacklogPolicy backlog:
-                    RunBacklog(scenario, backlog, start, ring, draws, tally);
+                    RunBacklog(scenario, backlog, start, ring, draws, spacingDraws, tally);
                     break;
                 case CatchUpPolicy catchUp:
                     RunCatchUp(scenario, catchUp, start, jitter, tally);
@@ -186,7 +192,7 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
     }
 
     /// <summary>The library's delivery loop (<c>DeliveryLoop.DeliverUntilAllClearAsync</c>), one dyno.</summary>
-    private void RunBacklog(Scenario scenario, BacklogPolicy policy, double start, Ring ring, Random draws, Tally tally)
+    private void RunBacklog(Scenario scenario, BacklogPolicy policy, double start, Ring ring, Random draws, Random spacingDraws, Tally tally)
     {
         var horizon = scenario.Horizon;
         ring.Clear();
@@ -198,8 +204,6 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
         var attempt = 0;
         var runStarted = t;
         var delivered = false;
-
-        var spacing = policy.Spacing?.TotalSeconds ?? _spacing;
 
         // The loop's fields, which outlive runs: whether a backlog is draining and when the last POST succeeded.
         var draining = false;
@@ -236,7 +240,11 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
             // The head is in flight from here. Only what already waited behind it counts as a backlog.
             var waitingBehind = ring.Count > 1;
             draining |= waitingBehind;
-            var wait = draining ? spacing - (t - lastDelivered) : 0;
+
+            // The loop draws the gap on every pass, as Spacing(PostInterval, UseJitter ? NextDouble() : 0.5).
+            var gap = policy.Spacing?.TotalSeconds
+                ?? LibraryPolicy.Spacing(_postInterval, policy.Jitter ? spacingDraws.NextDouble() : 0.5).TotalSeconds;
+            var wait = draining ? gap - (t - lastDelivered) : 0;
 
             // The library compares TimeSpans: a wait counts from one tick (100 ns) up.
             var waited = wait >= Tick;
@@ -384,7 +392,7 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
         /// <summary>
         /// A sample measured at <paramref name="measuredAt"/> reached the endpoint at <paramref name="sentAt"/> with its
         /// own time: delivered if the endpoint still accepts it. (The backlog drops a sample past MaxAge before it is
-        /// taken; the spacing wait can then add up to 2/3 of an interval, still well within the endpoint's window.)
+        /// taken; the spacing wait can then add up to 0.65 of an interval, still well within the endpoint's window.)
         /// </summary>
         public void Deliver(double measuredAt, double sentAt)
         {

@@ -20,6 +20,12 @@ internal static class LibraryPolicy
 
     private static readonly Assembly Library = typeof(HerokuMetricsOptions).Assembly;
 
+    // A delegate, not MethodInfo.Invoke: the simulation asks for a gap millions of times.
+    private static readonly Func<TimeSpan, double, TimeSpan> SpacingMethod =
+        Type("HMetrics.Hosting.Reporting.DeliveryLoop").GetMethod("Spacing", Static, [typeof(TimeSpan), typeof(double)])
+            ?.CreateDelegate<Func<TimeSpan, double, TimeSpan>>()
+        ?? throw new MissingMethodException("DeliveryLoop.Spacing(TimeSpan, double) is gone: update the simulation to the library's pacing.");
+
     /// <summary>Gets the age past which the backlog drops a sample: the endpoint's window less the safety margin.</summary>
     public static TimeSpan MaxAge { get; } = (TimeSpan)Type("HMetrics.Hosting.Reporting.SampleBacklog").GetField("MaxAge", Static)!.GetValue(null)!;
 
@@ -31,11 +37,12 @@ internal static class LibraryPolicy
         (int)Type("HMetrics.Hosting.Reporting.SampleBacklog").GetMethod("CapacityFor", Static)!.Invoke(null, [postInterval])!;
 
     /// <summary>
-    /// The least time between two POSTs while a backlog drains: <c>DeliveryLoop.Spacing(PostInterval)</c>, two thirds
-    /// of an interval floored to whole milliseconds.
+    /// The time between two POSTs while a backlog drains: <c>DeliveryLoop.Spacing(PostInterval, jitterSample)</c>,
+    /// <c>PostInterval × (0.45 + 0.2 × jitterSample)</c> floored to whole milliseconds. The loop draws
+    /// <paramref name="jitterSample"/> in [0, 1) for every gap when jitter is on and passes 0.5 (0.55 of an interval) when
+    /// it is off.
     /// </summary>
-    public static TimeSpan Spacing(TimeSpan postInterval) =>
-        (TimeSpan)Type("HMetrics.Hosting.Reporting.DeliveryLoop").GetMethod("Spacing", Static, [typeof(TimeSpan)])!.Invoke(null, [postInterval])!;
+    public static TimeSpan Spacing(TimeSpan postInterval, double jitterSample = 0.5) => SpacingMethod(postInterval, jitterSample);
 
     /// <summary>The library's retry options for <paramref name="options"/>, exactly as the delivery loop builds them.</summary>
     public static RetryStrategyOptions RetryOptions(HerokuMetricsOptions options, Func<OnRetryArguments<object>, ValueTask> onRetry)

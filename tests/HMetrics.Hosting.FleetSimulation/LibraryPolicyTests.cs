@@ -15,10 +15,20 @@ public sealed class LibraryPolicyTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Draining_POSTs_are_two_thirds_of_an_interval_apart_in_whole_milliseconds()
+    public void Draining_POSTs_are_0_45_to_0_65_of_an_interval_apart_in_whole_milliseconds()
     {
-        Assert.Equal(TimeSpan.FromMilliseconds(13_333), LibraryPolicy.Spacing(TimeSpan.FromSeconds(20)));
-        Assert.Equal(TimeSpan.FromMilliseconds(6), LibraryPolicy.Spacing(TimeSpan.FromMilliseconds(10)));
+        var interval = TimeSpan.FromSeconds(20);
+
+        // Jitter off: the mean, 0.55 of an interval.
+        Assert.Equal(TimeSpan.FromMilliseconds(11_000), LibraryPolicy.Spacing(interval));
+        Assert.Equal(TimeSpan.FromMilliseconds(11_000), LibraryPolicy.Spacing(interval, 0.5));
+
+        // Jitter on: one sample in [0, 1) per gap, from 0.45 to 0.65 of an interval (the largest sample below 1 rounds up to
+        // 0.65 in doubles).
+        Assert.Equal(TimeSpan.FromMilliseconds(9_000), LibraryPolicy.Spacing(interval, 0));
+        Assert.Equal(TimeSpan.FromMilliseconds(12_999), LibraryPolicy.Spacing(interval, 0.99995));
+        Assert.Equal(TimeSpan.FromMilliseconds(13_000), LibraryPolicy.Spacing(interval, Math.BitDecrement(1.0)));
+        Assert.Equal(TimeSpan.FromMilliseconds(5), LibraryPolicy.Spacing(TimeSpan.FromMilliseconds(10)));
     }
 
     [Fact]
