@@ -6,7 +6,7 @@ namespace HMetrics.Hosting.Runtime;
 /// One posted name and how to read it.
 /// </summary>
 /// <param name="name">The statsd name, posted as is.</param>
-/// <param name="isCounter">Counters read a cumulative total and are posted as the delta since the last acknowledged report.</param>
+/// <param name="isCounter">Counters read a cumulative total and are posted as the delta since the previous sample.</param>
 /// <param name="schemas">Which schemas carry the name.</param>
 /// <param name="read">Reads the current value; must not allocate, block or trigger a GC.</param>
 internal sealed class RuntimeMetric(string name, bool isCounter, RuntimeMetric.SchemaSet schemas, Func<double> read)
