@@ -17,15 +17,23 @@ internal sealed class ReporterSettingsSource : IDisposable
     private readonly HerokuMetricsOptionsReloadGuard _validation;
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
+    private readonly HerokuMetricsOptions _initialOptions;
     private ReporterSettings _current;
     private IDisposable? _subscription;
 
+    /// <param name="initialOptions">The options <paramref name="initial"/> was made from.</param>
+    /// <param name="initial">The settings to start with.</param>
+    /// <param name="monitor">The options monitor to follow.</param>
+    /// <param name="validation">Checks each change.</param>
+    /// <param name="logger">For an invalid change.</param>
     public ReporterSettingsSource(
+        HerokuMetricsOptions initialOptions,
         ReporterSettings initial,
         IOptionsMonitor<HerokuMetricsOptions> monitor,
         HerokuMetricsOptionsReloadGuard validation,
         ILogger logger)
     {
+        _initialOptions = initialOptions;
         _current = initial;
         _monitor = monitor;
         _validation = validation;
@@ -42,6 +50,13 @@ internal sealed class ReporterSettingsSource : IDisposable
     {
         LogClamp(_current, previous: null);
         _subscription = _monitor.OnChange(OnChange);
+
+        // The host validated and started with earlier options; a change between then and now raised no callback here.
+        var latest = _monitor.CurrentValue;
+        if (!ReferenceEquals(latest, _initialOptions))
+        {
+            OnChange(latest, Microsoft.Extensions.Options.Options.DefaultName);
+        }
     }
 
     public void Dispose() => _subscription?.Dispose();

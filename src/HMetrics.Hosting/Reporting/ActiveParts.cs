@@ -11,6 +11,7 @@ internal sealed class ActiveParts : IDisposable
     private readonly Sampler? _sampler;
 
     public ActiveParts(
+        HerokuMetricsOptions options,
         ReporterSettings settings,
         IOptionsMonitor<HerokuMetricsOptions> optionsMonitor,
         HerokuMetricsOptionsReloadGuard validation,
@@ -18,7 +19,7 @@ internal sealed class ActiveParts : IDisposable
         ReportingContext context)
     {
         Failures = context.Failures;
-        Settings = new ReporterSettingsSource(settings, optionsMonitor, validation, context.Logger);
+        Settings = new ReporterSettingsSource(options, settings, optionsMonitor, validation, context.Logger);
 
         // Following changes before the timer exists: a reload racing activation is either in Current or raises Changed.
         Settings.Changed += changed => _sampler?.Apply(changed);

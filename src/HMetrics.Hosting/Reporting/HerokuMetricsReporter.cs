@@ -168,7 +168,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
         }
 
         stoppingToken.ThrowIfCancellationRequested();
-        _active = new ActiveParts(settings!, _optionsMonitor, _validation, _clientFactory, _context);
+        _active = new ActiveParts(options, settings!, _optionsMonitor, _validation, _clientFactory, _context);
         Log.Started(logger, settings!.Endpoint.Redacted, settings.PostInterval, settings.Schema);
         _context.Status.Reporting();
         return _active;
