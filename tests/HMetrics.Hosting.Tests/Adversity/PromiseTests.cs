@@ -20,10 +20,10 @@ public sealed class PromiseTests
         _ = await host.StartAndDeliverFirstReportAsync(server);
 
         // Enabled is decided at start; a running reporter still refuses an endpoint it cannot use, whatever Enabled says.
-        Reload(host, ("HerokuMetrics:Enabled", "false"), ("HerokuMetrics:Endpoint", "not a url"));
+        host.Reload(("HerokuMetrics:Enabled", "false"), ("HerokuMetrics:Endpoint", "not a url"));
         var ignored = await host.WaitForLogAsync("InvalidOptionsIgnored");
         Assert.DoesNotContain("not a url", ignored.Message, StringComparison.Ordinal);
-        Reload(host, ("HerokuMetrics:Enabled", "true"), ("HerokuMetrics:Endpoint", server.Url()));
+        host.Reload(("HerokuMetrics:Enabled", "true"), ("HerokuMetrics:Endpoint", server.Url()));
 
         var report = await host.AdvanceToNextReportAsync(server, 2);
         Assert.Equal(Timeline.At(40), report.Header("Measurements-Time"));
@@ -78,15 +78,6 @@ public sealed class PromiseTests
         Assert.Equal(1, throwing.Thrown);
     }
 
-    private static void Reload(MetricsHost host, params (string Key, string Value)[] values)
-    {
-        foreach (var (key, value) in values)
-        {
-            host.Configuration[key] = value;
-        }
-
-        host.Configuration.Reload();
-    }
 
     /// <summary>Throws from the library's category only (the host's own lines must still work), as a full disk would.</summary>
     private sealed class ThrowingLoggerProvider(int throwFrom, int throwUntil = int.MaxValue) : ILoggerProvider

@@ -98,6 +98,32 @@ internal sealed class MetricsHost : IAsyncDisposable
         return new MetricsHost(host, time, logged);
     }
 
+    /// <summary>Sets configuration values and reloads, as a reloadable source does when its file changes.</summary>
+    public void Reload(params (string Key, string? Value)[] values)
+    {
+        foreach (var (key, value) in values)
+        {
+            Configuration[key] = value;
+        }
+
+        Configuration.Reload();
+    }
+
+    /// <summary>Waits (on a signal) until any of <paramref name="eventNames"/> has been logged.</summary>
+    public async Task WaitForAnyLogAsync(params string[] eventNames)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!eventNames.Any(e => Records(e).Count > 0))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"none of {string.Join(", ", eventNames)} was logged.");
+            }
+
+            _ = await _logged.WaitAsync(TimeSpan.FromMilliseconds(200));
+        }
+    }
+
     /// <summary>Waits (on a signal) until a record with the given event name has been logged <paramref name="count"/> times in all.</summary>
     public async Task<FakeLogRecord> WaitForLogAsync(string eventName, int count = 1, TimeSpan? realTimeout = null)
     {

@@ -21,7 +21,8 @@ public sealed class AspNetCoreHostTests
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
-        builder.Services.AddFakeLogging();
+        using var logged = new SemaphoreSlim(0);
+        builder.Services.AddFakeLogging(o => o.OutputSink = _ => logged.Release());
         builder.Configuration.AddInMemoryCollection(MetricsHost.Settings(sink));
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddHerokuMetrics(o => o.UserAgent = "web-app/1.0");
@@ -47,7 +48,7 @@ public sealed class AspNetCoreHostTests
             var deadline = DateTime.UtcNow.AddSeconds(20);
             while (!app.Services.GetFakeLogCollector().GetSnapshot().Any(r => r.Id.Name == "ReportDelivered") && DateTime.UtcNow < deadline)
             {
-                await Task.Delay(10);
+                _ = await logged.WaitAsync(TimeSpan.FromMilliseconds(200));
             }
         }
         finally

@@ -16,10 +16,10 @@ public sealed class ReloadTests
 
         Assert.Equal("hmetrics/1.0 (app using HMetrics.Hosting package)", (await host.StartAndDeliverFirstReportAsync(server)).Header("User-Agent"));
 
-        Reload(host, ("HerokuMetrics:UserAgent", "my-app/2.0 (reloaded)"));
+        host.Reload(("HerokuMetrics:UserAgent", "my-app/2.0 (reloaded)"));
         Assert.Equal("my-app/2.0 (reloaded)", (await host.AdvanceToNextReportAsync(server, 2)).Header("User-Agent"));
 
-        Reload(host, ("HerokuMetrics:Endpoint", moved.Url("/metrics/moved")));
+        host.Reload(("HerokuMetrics:Endpoint", moved.Url("/metrics/moved")));
         var report = await host.AdvanceToNextReportAsync(moved, 3);
         Assert.Equal("/metrics/moved", report.PathAndQuery);
         Assert.Equal("my-app/2.0 (reloaded)", report.Header("User-Agent"));
@@ -38,7 +38,7 @@ public sealed class ReloadTests
         await host.StartAndWaitForFirstTimerAsync();
 
         // The schedule is re-timed at once: the next sample is due one new interval after the last one (the start).
-        Reload(host, ("HerokuMetrics:PostInterval", "00:00:05"));
+        host.Reload(("HerokuMetrics:PostInterval", "00:00:05"));
         await host.Time.WaitForTimerChangeAsync(Seconds(5));
         for (var i = 1; i <= 3; i++)
         {
@@ -53,12 +53,12 @@ public sealed class ReloadTests
         await using var host = MetricsHost.Create(server, ("HerokuMetrics:PostInterval", "00:00:01"));
         await host.StartAndDeliverFirstReportAsync(server, Seconds(1));
 
-        Reload(host, ("HerokuMetrics:PostInterval", "1.00:00:00"));
+        host.Reload(("HerokuMetrics:PostInterval", "1.00:00:00"));
         await host.Time.WaitForTimerChangeAsync(TimeSpan.FromDays(1));
         host.Time.Advance(Seconds(5));
 
         // Back to 1 s at 6 s: the moment one new interval after the last sample (2 s) has passed, so a sample is due now.
-        Reload(host, ("HerokuMetrics:PostInterval", "00:00:01"));
+        host.Reload(("HerokuMetrics:PostInterval", "00:00:01"));
         await host.Time.WaitForTimerChangeAsync(TimeSpan.Zero);
         host.Time.Advance(TimeSpan.Zero);
         Assert.Equal(At(6), (await server.NextAsync()).Header("Measurements-Time"));
@@ -76,7 +76,7 @@ public sealed class ReloadTests
         _ = await host.StartAndDeliverFirstReportAsync(server);
 
         // One bad value spoils the whole reload: the valid new user agent does not apply either.
-        Reload(host, ("HerokuMetrics:PostInterval", "00:00:00"), ("HerokuMetrics:UserAgent", "my-app/2.0"));
+        host.Reload(("HerokuMetrics:PostInterval", "00:00:00"), ("HerokuMetrics:UserAgent", "my-app/2.0"));
         for (var i = 2; i <= 4; i++)
         {
             var report = await host.AdvanceToNextReportAsync(server, i);
@@ -90,7 +90,7 @@ public sealed class ReloadTests
         Assert.Empty(host.Records("UnexpectedError"));
 
         // A later valid reload applies again.
-        Reload(host, ("HerokuMetrics:PostInterval", "00:00:20"), ("HerokuMetrics:UserAgent", "my-app/3.0"));
+        host.Reload(("HerokuMetrics:PostInterval", "00:00:20"), ("HerokuMetrics:UserAgent", "my-app/3.0"));
         host.Time.Advance(Seconds(20));
         Assert.Equal("my-app/3.0", (await server.NextAsync()).Header("User-Agent"));
     }
@@ -103,7 +103,7 @@ public sealed class ReloadTests
 
         await host.StartAndWaitForFirstTimerAsync();
 
-        Reload(host, ("HerokuMetrics:Endpoint", "ftp://agent:pw-5e4d3c@metrics.example/data"));
+        host.Reload(("HerokuMetrics:Endpoint", "ftp://agent:pw-5e4d3c@metrics.example/data"));
         host.Time.Advance(Seconds(20));
         _ = await server.NextAsync();
         await host.WaitForLogAsync("ReportDelivered");
@@ -113,14 +113,4 @@ public sealed class ReloadTests
         Assert.DoesNotContain("pw-5e4d3c", error.Message, StringComparison.Ordinal);
     }
 
-    // What a reloadOnChange file source does: new values, then the change token fires.
-    private static void Reload(MetricsHost host, params (string Key, string Value)[] values)
-    {
-        foreach (var (key, value) in values)
-        {
-            host.Configuration[key] = value;
-        }
-
-        host.Configuration.Reload();
-    }
 }
