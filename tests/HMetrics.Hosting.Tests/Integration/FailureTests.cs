@@ -124,6 +124,20 @@ public sealed class FailureTests
     }
 
     [Fact]
+    public async Task The_default_timeout_clamped_for_a_short_interval_is_not_a_warning()
+    {
+        await using var server = await HerokuLikeServer.StartAsync();
+        await using var host = MetricsHost.Create(server, ("HerokuMetrics:PostInterval", "00:00:01"));
+
+        // The README's worker command sets only the interval: the clamp is the documented default, not the user's doing.
+        _ = await host.StartAndDeliverFirstReportAsync(server, Seconds(1));
+
+        var clamp = Assert.Single(host.Records("HttpTimeoutClamped"));
+        Assert.Equal(LogLevel.Debug, clamp.Level);
+        Assert.Empty(host.LibraryRecords(LogLevel.Warning));
+    }
+
+    [Fact]
     public async Task A_hung_request_ends_at_the_clamped_timeout_which_is_logged_once()
     {
         await using var server = await HerokuLikeServer.StartAsync();

@@ -10,11 +10,14 @@ namespace HMetrics.Hosting.Tests.Integration;
 /// </summary>
 public sealed class OneOffDynoTests
 {
-    [Fact]
-    public async Task A_one_off_dyno_sends_nothing_logs_one_information_line_and_is_idle()
+    [Theory]
+    [InlineData("run.1234")] // heroku run
+    [InlineData("release.7")] // release phase
+    [InlineData("scheduler.4211")] // Heroku Scheduler
+    public async Task A_one_off_dyno_sends_nothing_logs_one_information_line_and_is_idle(string dyno)
     {
         await using var server = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(server, ("DYNO", "run.1234"));
+        await using var host = MetricsHost.Create(server, ("DYNO", dyno));
 
         await host.StartAsync();
         var line = await host.WaitForLogAsync("OneOffDyno");
@@ -22,7 +25,7 @@ public sealed class OneOffDynoTests
         await host.Host.StopAsync();
 
         Assert.Equal(LogLevel.Information, line.Level);
-        Assert.Contains("run.1234", line.Message, StringComparison.Ordinal);
+        Assert.Contains(dyno, line.Message, StringComparison.Ordinal);
         Assert.Contains("HerokuMetrics:ReportOnOneOffDynos", line.Message, StringComparison.Ordinal);
         Assert.Single(host.Records("OneOffDyno"));
         Assert.Empty(host.Records("Started"));
