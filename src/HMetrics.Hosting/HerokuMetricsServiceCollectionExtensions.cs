@@ -84,7 +84,10 @@ public static class HerokuMetricsServiceCollectionExtensions
         _ = services.AddSingleton(static sp => new HerokuMetricsReporter(
             sp.GetRequiredService<IOptionsMonitor<HerokuMetricsOptions>>(),
             sp.GetRequiredService<HerokuMetricsOptionsReloadGuard>(),
-            () => sp.GetRequiredService<HerokuMetricsClient>(),
+            () => new ReportInvoker(
+                sp.GetRequiredService<IHttpMessageHandlerFactory>(),
+                sp.GetRequiredService<IOptionsMonitor<HttpClientFactoryOptions>>(),
+                sp.GetRequiredService<TimeProvider>()),
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<HerokuMetricsStatusWriter>(),

@@ -14,7 +14,7 @@ internal sealed class ActiveParts : IDisposable
         ReporterSettings settings,
         IOptionsMonitor<HerokuMetricsOptions> optionsMonitor,
         HerokuMetricsOptionsReloadGuard validation,
-        Func<HerokuMetricsClient> clientFactory,
+        Func<ReportInvoker> invokerFactory,
         ReportingContext context)
     {
         Failures = context.Failures;
@@ -26,7 +26,7 @@ internal sealed class ActiveParts : IDisposable
         settings = Settings.Current;
         _table = new RuntimeMetricTable();
         var backlog = new SampleBacklog(settings.PostInterval);
-        Delivery = new DeliveryLoop(backlog, new SampleSender(clientFactory, context.Time, context.Instruments), Settings, context);
+        Delivery = new DeliveryLoop(backlog, new SampleSender(invokerFactory(), context.Time, context.Instruments), Settings, context);
         _sampler = new Sampler(
             new RuntimeMetricsCollector(_table.All),
             backlog,

@@ -18,7 +18,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
 {
     private readonly IOptionsMonitor<HerokuMetricsOptions> _optionsMonitor;
     private readonly HerokuMetricsOptionsReloadGuard _validation;
-    private readonly Func<HerokuMetricsClient> _clientFactory;
+    private readonly Func<ReportInvoker> _invokerFactory;
     private readonly ReportingContext _context;
     private HerokuMetricsOptions? _startOptions;
 
@@ -29,7 +29,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
     internal HerokuMetricsReporter(
         IOptionsMonitor<HerokuMetricsOptions> optionsMonitor,
         HerokuMetricsOptionsReloadGuard validation,
-        Func<HerokuMetricsClient> clientFactory,
+        Func<ReportInvoker> invokerFactory,
         ILoggerFactory loggerFactory,
         TimeProvider timeProvider,
         HerokuMetricsStatusWriter status,
@@ -37,7 +37,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
     {
         _optionsMonitor = optionsMonitor;
         _validation = validation;
-        _clientFactory = clientFactory;
+        _invokerFactory = invokerFactory;
         _context = new ReportingContext(timeProvider, CreateLogger(loggerFactory), status, new HerokuMetricsInstruments(meterFactory));
     }
 
@@ -168,7 +168,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
         }
 
         stoppingToken.ThrowIfCancellationRequested();
-        _active = new ActiveParts(settings!, _optionsMonitor, _validation, _clientFactory, _context);
+        _active = new ActiveParts(settings!, _optionsMonitor, _validation, _invokerFactory, _context);
         Log.Started(logger, settings!.Endpoint.Redacted, settings.PostInterval, settings.Schema);
         _context.Status.Reporting();
         return _active;

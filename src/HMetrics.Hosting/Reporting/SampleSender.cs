@@ -7,7 +7,7 @@ namespace HMetrics.Hosting.Reporting;
 /// Posts one sample and classifies the outcome: returns on 2xx, throws <see cref="ReportFailedException"/> otherwise.
 /// </summary>
 /// <remarks>Records each attempt in the meter; the failure text it builds never quotes the URL.</remarks>
-internal sealed class SampleSender(Func<HerokuMetricsClient> clientFactory, TimeProvider timeProvider, HerokuMetricsInstruments instruments)
+internal sealed class SampleSender(ReportInvoker invoker, TimeProvider timeProvider, HerokuMetricsInstruments instruments)
 {
     public async ValueTask<HttpStatusCode> SendAsync(Sample sample, ReporterSettings settings, CancellationToken cancellationToken)
     {
@@ -20,10 +20,11 @@ internal sealed class SampleSender(Func<HerokuMetricsClient> clientFactory, Time
         ReportResponse response;
         try
         {
-            // Typed clients are transient: one per attempt, so the factory's handler rotation and DNS refresh apply.
-            response = await clientFactory()
-                .PostAsync(endpoint, sample.Body.WrittenMemory, sample.Count, settings.UserAgent, sample.MeasuredAt, linkedSource.Token)
-                .ConfigureAwait(false);
+            using var request = HerokuMetricsClient.CreateRequest(endpoint, sample.Body.WrittenMemory, sample.Count, settings.UserAgent, sample.MeasuredAt);
+
+            // A handler chain returns at the response headers and never reads the body: an endless one costs nothing.
+            using var answer = await invoker.Current.SendAsync(request, linkedSource.Token).ConfigureAwait(false);
+            response = HerokuMetricsClient.Read(answer, endpoint);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
