@@ -9,6 +9,7 @@ internal sealed class ActiveParts : IDisposable
 {
     private readonly RuntimeMetricTable _table;
     private readonly Sampler? _sampler;
+    private readonly SampleSender _sender;
 
     public ActiveParts(
         ReporterSettings settings,
@@ -26,7 +27,8 @@ internal sealed class ActiveParts : IDisposable
         settings = Settings.Current;
         _table = new RuntimeMetricTable();
         var backlog = new SampleBacklog(settings.PostInterval);
-        Delivery = new DeliveryLoop(backlog, new SampleSender(invokerFactory(), context.Time, context.Instruments), Settings, context);
+        _sender = new SampleSender(invokerFactory(), context.Time, context.Instruments);
+        Delivery = new DeliveryLoop(backlog, _sender, Settings, context);
         _sampler = new Sampler(
             new RuntimeMetricsCollector(_table.All),
             backlog,
@@ -60,5 +62,6 @@ internal sealed class ActiveParts : IDisposable
         Settings.Dispose();
         Sampler.Dispose();
         _table.Dispose();
+        _sender.Dispose();
     }
 }
