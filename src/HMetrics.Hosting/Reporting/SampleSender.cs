@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Runtime.CompilerServices;
 
 namespace HMetrics.Hosting.Reporting;
 
@@ -15,6 +16,8 @@ internal sealed class SampleSender(ReportInvoker invoker, TimeProvider timeProvi
     private CancellationToken _registeredFor;
     private CancellationTokenRegistration _registration;
 
+    // Pooled: every attempt would otherwise box its state machine once the send goes asynchronous, which it always does.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<HttpStatusCode> SendAsync(Sample sample, ReporterSettings settings, CancellationToken cancellationToken)
     {
         var timeout = settings.HttpTimeout;
