@@ -91,7 +91,8 @@ public static class HerokuMetricsServiceCollectionExtensions
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<HerokuMetricsStatusWriter>(),
-            sp.GetService<IMeterFactory>()));
+            sp.GetService<IMeterFactory>(),
+            sp.GetService<IHostApplicationLifetime>()));
         _ = services.AddSingleton<IHostedService>(static sp => sp.GetRequiredService<HerokuMetricsReporter>());
 
         var builder = services.AddHttpClient<HerokuMetricsClient>(HerokuMetricsClient.Name)

@@ -16,7 +16,8 @@ internal sealed class ActiveParts : IDisposable
         IOptionsMonitor<HerokuMetricsOptions> optionsMonitor,
         HerokuMetricsOptionsReloadGuard validation,
         Func<ReportInvoker> invokerFactory,
-        ReportingContext context)
+        ReportingContext context,
+        long origin)
     {
         Failures = context.Failures;
         Settings = new ReporterSettingsSource(settings, optionsMonitor, validation, context.Logger);
@@ -34,6 +35,7 @@ internal sealed class ActiveParts : IDisposable
             backlog,
             settings,
             context.Time,
+            origin,
             context.Logger,
             dropped: (from, to) =>
             {
