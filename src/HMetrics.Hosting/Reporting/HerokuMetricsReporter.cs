@@ -116,7 +116,8 @@ internal sealed class HerokuMetricsReporter : BackgroundService
     {
         try
         {
-            // Off the host's start path: the rest runs on the thread pool once the host has started.
+            // Off the host's start path: BackgroundService already starts this on the thread pool, but activation's loading
+            // and JIT would still compete with the host's own start-up for the cores; it waits until the host has started.
             await Task.Yield();
             await HostStartedAsync(stoppingToken).ConfigureAwait(false);
             if (TryActivate(stoppingToken) is not { } active)
