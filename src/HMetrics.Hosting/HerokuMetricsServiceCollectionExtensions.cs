@@ -84,11 +84,15 @@ public static class HerokuMetricsServiceCollectionExtensions
         _ = services.AddSingleton(static sp => new HerokuMetricsReporter(
             sp.GetRequiredService<IOptionsMonitor<HerokuMetricsOptions>>(),
             sp.GetRequiredService<HerokuMetricsOptionsReloadGuard>(),
-            () => sp.GetRequiredService<HerokuMetricsClient>(),
+            () => new ReportInvoker(
+                sp.GetRequiredService<IHttpMessageHandlerFactory>(),
+                sp.GetRequiredService<IOptionsMonitor<HttpClientFactoryOptions>>(),
+                sp.GetRequiredService<TimeProvider>()),
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<HerokuMetricsStatusWriter>(),
-            sp.GetService<IMeterFactory>()));
+            sp.GetService<IMeterFactory>(),
+            sp.GetService<IHostApplicationLifetime>()));
         _ = services.AddSingleton<IHostedService>(static sp => sp.GetRequiredService<HerokuMetricsReporter>());
 
         var builder = services.AddHttpClient<HerokuMetricsClient>(HerokuMetricsClient.Name)

@@ -142,6 +142,7 @@ internal static class ReportCostProbe
         "dotnet" => "HMetrics.Hosting, DotNet schema",
         "both" => "HMetrics.Hosting, Both schema",
         "bare-idle" => "idle process (no host, no loop)",
+        _ when mode.IndexOf('@', StringComparison.Ordinal) is > 0 and var at => Describe(mode[..at]) + " — " + mode[(at + 1)..] + " build",
         _ => "`" + mode + "`",
     };
 
@@ -163,9 +164,15 @@ internal static class ReportCostProbe
 
     private static async Task<Sample> RunChildAsync(string mode, Uri url, double windowS, double warmupS, int intervalMs)
     {
-        var start = ChildStart(
+        // "go@before": the same mode run by another build of this probe (REPORT_COST_BUILD_BEFORE names its dll), so two
+        // versions of the library are measured interleaved in one run, under the same load.
+        var at = mode.IndexOf('@', StringComparison.Ordinal);
+        var build = at < 0 ? null : Environment.GetEnvironmentVariable("REPORT_COST_BUILD_" + mode[(at + 1)..].ToUpperInvariant())
+            ?? throw new InvalidOperationException($"Mode {mode} needs REPORT_COST_BUILD_{mode[(at + 1)..].ToUpperInvariant()} set to a build of the probe.");
+        var start = ChildStartIn(
+            build,
             "--report-cost-child",
-            mode,
+            at < 0 ? mode : mode[..at],
             url.ToString(),
             ((int)(windowS * 1000)).ToString(CultureInfo.InvariantCulture),
             ((int)(warmupS * 1000)).ToString(CultureInfo.InvariantCulture),
@@ -191,16 +198,23 @@ internal static class ReportCostProbe
         return new Sample(f[0], f[1], f[2] + f[3], f[2], f[4], f[5], f[6], f[7], f[9], f[10], f[11], switchCount, switches, 0);
     }
 
-    private static ProcessStartInfo ChildStart(params string[] args)
+    private static ProcessStartInfo ChildStart(params string[] args) => ChildStartIn(null, args);
+
+    private static ProcessStartInfo ChildStartIn(string? otherBuild, params string[] args)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath!)
+        var start = new ProcessStartInfo(otherBuild is null ? Environment.ProcessPath! : "dotnet")
         {
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
 
+        if (otherBuild is not null)
+        {
+            start.ArgumentList.Add(otherBuild);
+        }
+
         // Under `dotnet run` the process is the app host; under `dotnet <dll>` it is dotnet itself.
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        else if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
         {
             start.ArgumentList.Add(typeof(ReportCostProbe).Assembly.Location);
         }

@@ -6,8 +6,8 @@ namespace HMetrics.Hosting.Http;
 /// The typed HTTP client that posts one report.
 /// </summary>
 /// <remarks>
-/// Typed clients are transient: the reporter asks for a new one per report, so handler rotation and DNS changes are
-/// honoured while the host runs for weeks.
+/// Its registration is what <c>AddHerokuMetrics</c> hands back as the <see cref="Microsoft.Extensions.DependencyInjection.IHttpClientBuilder"/>; the reporter
+/// sends through the same named handler chain with a <see cref="ReportInvoker"/>, which spares an HttpClient per report.
 /// </remarks>
 internal sealed class HerokuMetricsClient(HttpClient httpClient)
 {
@@ -28,8 +28,25 @@ internal sealed class HerokuMetricsClient(HttpClient httpClient)
         DateTimeOffset measuredAt,
         CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.RequestUri);
-        request.Content = new ReadOnlyMemoryContent(body);
+        using var request = CreateRequest(endpoint, body, count, userAgent, measuredAt);
+
+        // Headers only: a misbehaving endpoint could answer with an endless body, and there is nothing in it for us.
+        using var response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        return Read(response, endpoint);
+    }
+
+    /// <summary>The request of one report, for this client or for the reporter's invoker over the same handler chain.</summary>
+    internal static HttpRequestMessage CreateRequest(
+        MetricsEndpoint endpoint,
+        ReadOnlyMemory<byte> body,
+        int count,
+        string userAgent,
+        DateTimeOffset measuredAt)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, endpoint.RequestUri)
+        {
+            Content = new ReadOnlyMemoryContent(body),
+        };
 
         // Raw header values are written to the wire as they are: no parsed header objects per report.
         _ = request.Content.Headers.TryAddWithoutValidation("Content-Type", ContentType);
@@ -39,10 +56,12 @@ internal sealed class HerokuMetricsClient(HttpClient httpClient)
             MeasurementsTimeHeader,
             measuredAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
         _ = request.Headers.TryAddWithoutValidation(MeasurementsCountHeader, count.ToString(CultureInfo.InvariantCulture));
+        return request;
+    }
 
-        // Headers only: a misbehaving endpoint could answer with an endless body, and there is nothing in it for us.
-        using var response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-
+    /// <summary>What the endpoint answered; throws when the answer is not the endpoint's own.</summary>
+    internal static ReportResponse Read(HttpResponseMessage response, MetricsEndpoint endpoint)
+    {
         // A primary handler of a type the library cannot inspect may have followed a redirect: the answer is then not
         // the endpoint's, and the report must not be counted as delivered.
         if (response.RequestMessage is { RequestUri: { } answered } && answered != endpoint.RequestUri)

@@ -9,14 +9,16 @@ internal sealed class ActiveParts : IDisposable
 {
     private readonly RuntimeMetricTable _table;
     private readonly Sampler? _sampler;
+    private readonly SampleSender _sender;
 
     public ActiveParts(
         HerokuMetricsOptions options,
         ReporterSettings settings,
         IOptionsMonitor<HerokuMetricsOptions> optionsMonitor,
         HerokuMetricsOptionsReloadGuard validation,
-        Func<HerokuMetricsClient> clientFactory,
-        ReportingContext context)
+        Func<ReportInvoker> invokerFactory,
+        ReportingContext context,
+        long origin)
     {
         Failures = context.Failures;
         Settings = new ReporterSettingsSource(options, settings, optionsMonitor, validation, context.Logger);
@@ -27,12 +29,14 @@ internal sealed class ActiveParts : IDisposable
         settings = Settings.Current;
         _table = new RuntimeMetricTable();
         var backlog = new SampleBacklog(settings.PostInterval);
-        Delivery = new DeliveryLoop(backlog, new SampleSender(clientFactory, context.Time, context.Instruments), Settings, context);
+        _sender = new SampleSender(invokerFactory(), context.Time, context.Instruments);
+        Delivery = new DeliveryLoop(backlog, _sender, Settings, context);
         _sampler = new Sampler(
             new RuntimeMetricsCollector(_table.All),
             backlog,
             settings,
             context.Time,
+            origin,
             context.Logger,
             dropped: (from, to) =>
             {
@@ -61,5 +65,6 @@ internal sealed class ActiveParts : IDisposable
         Settings.Dispose();
         Sampler.Dispose();
         _table.Dispose();
+        _sender.Dispose();
     }
 }

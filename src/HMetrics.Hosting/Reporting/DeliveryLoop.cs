@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
@@ -25,7 +26,7 @@ internal sealed class DeliveryLoop
     private readonly SampleSender _sender;
     private readonly ReporterSettingsSource _settings;
     private readonly ReportingContext _context;
-    private readonly SemaphoreSlim _available = new(0, 1);
+    private readonly WakeSignal _available = new();
     private (ReporterSettings Settings, ResiliencePipeline Pipeline)? _pipeline;
     private long _lastDelivered;
     private bool _draining;
@@ -45,17 +46,7 @@ internal sealed class DeliveryLoop
         TimeSpan.FromMilliseconds(Math.Floor(postInterval.TotalMilliseconds * (0.45 + (0.2 * jitterSample))));
 
     /// <summary>Wakes the loop: a sample is waiting. Safe from any thread; wake-ups do not pile up.</summary>
-    public void Signal()
-    {
-        try
-        {
-            _ = _available.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // Already signalled.
-        }
-    }
+    public void Signal() => _available.Set();
 
     /// <summary>Delivers until <paramref name="stoppingToken"/> is cancelled.</summary>
     public async Task RunAsync(CancellationToken stoppingToken)
@@ -102,7 +93,8 @@ internal sealed class DeliveryLoop
     }
 
     /// <summary>Sends one sample and accounts for the outcome; throws <see cref="ReportFailedException"/> when it fails.</summary>
-    /// <remarks>The sample must be the backlog's head, marked in flight.</remarks>
+    /// <remarks>The sample must be the backlog's head, marked in flight. Its state machine is pooled: one per attempt otherwise.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendAsync(Sample sample, ReporterSettings settings, CancellationToken cancellationToken)
     {
         var remove = false;

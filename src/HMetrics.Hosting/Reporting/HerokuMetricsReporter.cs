@@ -18,9 +18,18 @@ internal sealed class HerokuMetricsReporter : BackgroundService
 {
     private readonly IOptionsMonitor<HerokuMetricsOptions> _optionsMonitor;
     private readonly HerokuMetricsOptionsReloadGuard _validation;
-    private readonly Func<HerokuMetricsClient> _clientFactory;
-    private readonly ReportingContext _context;
+    private readonly Func<ReportInvoker> _invokerFactory;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly TimeProvider _time;
+    private readonly HerokuMetricsStatusWriter _status;
+    private readonly IMeterFactory? _meterFactory;
+    private readonly IHostApplicationLifetime? _lifetime;
+    private ILogger _logger = NullLogger.Instance;
     private HerokuMetricsOptions? _startOptions;
+    private long _startedAt;
+
+    // Made after the host has started: the meter, the instruments and what they load are not the app's start-up cost.
+    private ReportingContext? _context;
 
     // Made on activation: an idle reporter subscribes to no runtime events, opens no files and starts no timer.
     private ActiveParts? _active;
@@ -29,16 +38,22 @@ internal sealed class HerokuMetricsReporter : BackgroundService
     internal HerokuMetricsReporter(
         IOptionsMonitor<HerokuMetricsOptions> optionsMonitor,
         HerokuMetricsOptionsReloadGuard validation,
-        Func<HerokuMetricsClient> clientFactory,
+        Func<ReportInvoker> invokerFactory,
         ILoggerFactory loggerFactory,
         TimeProvider timeProvider,
         HerokuMetricsStatusWriter status,
-        IMeterFactory? meterFactory)
+        IMeterFactory? meterFactory,
+        IHostApplicationLifetime? lifetime = null)
     {
+        // Captures only: whatever loads assemblies or JIT-compiles much waits for ExecuteAsync, after the host started.
         _optionsMonitor = optionsMonitor;
         _validation = validation;
-        _clientFactory = clientFactory;
-        _context = new ReportingContext(timeProvider, CreateLogger(loggerFactory), status, new HerokuMetricsInstruments(meterFactory));
+        _invokerFactory = invokerFactory;
+        _loggerFactory = loggerFactory;
+        _time = timeProvider;
+        _status = status;
+        _meterFactory = meterFactory;
+        _lifetime = lifetime;
     }
 
     /// <inheritdoc/>
@@ -48,6 +63,11 @@ internal sealed class HerokuMetricsReporter : BackgroundService
         // start too; from here on each change is checked by the settings source instead.
         _startOptions = _optionsMonitor.CurrentValue;
         _validation.StopThrowing();
+        _logger = CreateLogger(_loggerFactory);
+
+        // The sampling schedule counts from here, however late activation comes: the first report is due one interval
+        // after the reporter started.
+        _startedAt = _time.GetTimestamp();
         return base.StartAsync(cancellationToken);
     }
 
@@ -75,11 +95,11 @@ internal sealed class HerokuMetricsReporter : BackgroundService
         }
         catch (Exception ex)
         {
-            Log.UnexpectedError(_context.Logger, "stopping: " + SampleSender.Describe(ex, _active?.Settings.Current.Endpoint));
+            Log.UnexpectedError(_logger, "stopping: " + SampleSender.Describe(ex, _active?.Settings.Current.Endpoint));
         }
         finally
         {
-            _context.Status.Stopped();
+            _status.Stopped();
         }
     }
 
@@ -87,7 +107,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
     public override void Dispose()
     {
         _active?.Dispose();
-        _context.Instruments.Dispose();
+        _context?.Instruments.Dispose();
         base.Dispose();
     }
 
@@ -96,6 +116,10 @@ internal sealed class HerokuMetricsReporter : BackgroundService
     {
         try
         {
+            // Off the host's start path: BackgroundService already starts this on the thread pool, but activation's loading
+            // and JIT would still compete with the host's own start-up for the cores; it waits until the host has started.
+            await Task.Yield();
+            await HostStartedAsync(stoppingToken).ConfigureAwait(false);
             if (TryActivate(stoppingToken) is not { } active)
             {
                 return;
@@ -110,8 +134,25 @@ internal sealed class HerokuMetricsReporter : BackgroundService
         catch (Exception ex)
         {
             // The retry strategy handles every failure; this is the last line so nothing can stop the host.
-            Log.UnexpectedError(_context.Logger, SampleSender.Describe(ex, _active?.Settings.Current.Endpoint));
+            Log.UnexpectedError(_logger, SampleSender.Describe(ex, _active?.Settings.Current.Endpoint));
         }
+    }
+
+    private async Task HostStartedAsync(CancellationToken stoppingToken)
+    {
+        if (_lifetime is not { ApplicationStarted: var started } || started.IsCancellationRequested || !started.CanBeCanceled)
+        {
+            return;
+        }
+
+        var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (started.UnsafeRegister(static s => ((TaskCompletionSource)s!).TrySetResult(), signal))
+        using (stoppingToken.UnsafeRegister(static s => ((TaskCompletionSource)s!).TrySetResult(), signal))
+        {
+            await signal.Task.ConfigureAwait(false);
+        }
+
+        stoppingToken.ThrowIfCancellationRequested();
     }
 
     private static ILogger CreateLogger(ILoggerFactory loggerFactory)
@@ -129,11 +170,11 @@ internal sealed class HerokuMetricsReporter : BackgroundService
     private ActiveParts? TryActivate(CancellationToken stoppingToken)
     {
         var options = _startOptions ?? _optionsMonitor.CurrentValue;
-        var logger = _context.Logger;
+        var logger = _logger;
         if (!options.Enabled)
         {
             Log.Disabled(logger);
-            _context.Status.Idle("disabled by HerokuMetrics:Enabled");
+            _status.Idle("disabled by HerokuMetrics:Enabled");
             return null;
         }
 
@@ -141,21 +182,21 @@ internal sealed class HerokuMetricsReporter : BackgroundService
         if (!options.ReportOnOneOffDynos && options.Dyno is { } dyno && HerokuMetricsOptions.IsOneOffDyno(dyno))
         {
             Log.OneOffDyno(logger, dyno);
-            _context.Status.Idle("disabled: " + dyno + " is a one-off dyno (HerokuMetrics:ReportOnOneOffDynos is false)");
+            _status.Idle("disabled: " + dyno + " is a one-off dyno (HerokuMetrics:ReportOnOneOffDynos is false)");
             return null;
         }
 
         if (options.Endpoint is null)
         {
             Log.EndpointNotFound(logger, HerokuMetricsOptions.EndpointEnvironmentVariable);
-            _context.Status.Idle("disabled: " + HerokuMetricsOptions.EndpointEnvironmentVariable + " not found");
+            _status.Idle("disabled: " + HerokuMetricsOptions.EndpointEnvironmentVariable + " not found");
             return null;
         }
 
         if (string.IsNullOrWhiteSpace(options.Endpoint))
         {
             Log.EndpointEmpty(logger, options.EndpointSource);
-            _context.Status.Idle("disabled: " + options.EndpointSource + " is empty");
+            _status.Idle("disabled: " + options.EndpointSource + " is empty");
             return null;
         }
 
@@ -163,14 +204,15 @@ internal sealed class HerokuMetricsReporter : BackgroundService
         {
             // Start-up validation rejects such a value; reaching here means a custom validator let it through.
             Log.UnexpectedError(logger, $"{options.EndpointSource} is not a usable URL: '{UrlRedactor.Redact(options.Endpoint)}'.");
-            _context.Status.Idle("disabled: " + options.EndpointSource + " is not a usable URL");
+            _status.Idle("disabled: " + options.EndpointSource + " is not a usable URL");
             return null;
         }
 
         stoppingToken.ThrowIfCancellationRequested();
-        _active = new ActiveParts(options, settings!, _optionsMonitor, _validation, _clientFactory, _context);
+        _context = new ReportingContext(_time, logger, _status, new HerokuMetricsInstruments(_meterFactory));
+        _active = new ActiveParts(options, settings!, _optionsMonitor, _validation, _invokerFactory, _context, _startedAt);
         Log.Started(logger, settings!.Endpoint.Redacted, settings.PostInterval, settings.Schema);
-        _context.Status.Reporting();
+        _status.Reporting();
         return _active;
     }
 
@@ -178,6 +220,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
     private async Task FlushAsync(ActiveParts active, CancellationToken cancellationToken)
     {
         var settings = active.Settings.Current;
+        var context = _context!;
         if (!settings.FlushOnShutdown)
         {
             active.Failures.ReportDropped();
@@ -185,17 +228,17 @@ internal sealed class HerokuMetricsReporter : BackgroundService
         }
 
         active.Sampler.TakeFinal();
-        using var deadline = new CancellationTokenSource(settings.HttpTimeout, _context.Time);
+        using var deadline = new CancellationTokenSource(settings.HttpTimeout, context.Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         var endpoint = settings.Endpoint.Redacted;
         try
         {
             var count = await active.Delivery.SendNewestAsync(settings, linked.Token).ConfigureAwait(false);
-            Log.Flushed(_context.Logger, count, endpoint);
+            Log.Flushed(context.Logger, count, endpoint);
         }
         catch (OperationCanceledException)
         {
-            Log.FlushFailed(_context.Logger, endpoint, deadline.IsCancellationRequested
+            Log.FlushFailed(context.Logger, endpoint, deadline.IsCancellationRequested
                 ? "no response within " + settings.HttpTimeout
                 : "the host's shutdown timeout elapsed");
             active.Failures.ReportDropped();
@@ -203,7 +246,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
         }
         catch (Exception ex)
         {
-            Log.FlushFailed(_context.Logger, endpoint, SampleSender.Describe(ex, settings.Endpoint));
+            Log.FlushFailed(context.Logger, endpoint, SampleSender.Describe(ex, settings.Endpoint));
             active.Failures.ReportDropped();
             return;
         }
@@ -218,7 +261,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
         }
         catch (Exception ex) when (ex is OperationCanceledException or ReportFailedException)
         {
-            Log.ReportFailed(_context.Logger, LogLevel.Debug, endpoint, SampleSender.Describe(ex, settings.Endpoint), _context.Status.ConsecutiveFailures, TimeSpan.Zero);
+            Log.ReportFailed(context.Logger, LogLevel.Debug, endpoint, SampleSender.Describe(ex, settings.Endpoint), context.Status.ConsecutiveFailures, TimeSpan.Zero);
         }
 
         active.Failures.ReportDropped();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Runtime.CompilerServices;
 
 namespace HMetrics.Hosting.Reporting;
 
@@ -7,23 +8,31 @@ namespace HMetrics.Hosting.Reporting;
 /// Posts one sample and classifies the outcome: returns on 2xx, throws <see cref="ReportFailedException"/> otherwise.
 /// </summary>
 /// <remarks>Records each attempt in the meter; the failure text it builds never quotes the URL.</remarks>
-internal sealed class SampleSender(Func<HerokuMetricsClient> clientFactory, TimeProvider timeProvider, HerokuMetricsInstruments instruments)
+internal sealed class SampleSender(ReportInvoker invoker, TimeProvider timeProvider, HerokuMetricsInstruments instruments) : IDisposable
 {
+    // One source for every attempt, re-armed per attempt and reset after it: two new sources and a timer per report were
+    // half a kilobyte. Replaced only once cancelled. The caller's token cancels it through one registration per token.
+    private CancellationTokenSource? _timeout;
+    private CancellationToken _registeredFor;
+    private CancellationTokenRegistration _registration;
+
+    // Pooled: every attempt would otherwise box its state machine once the send goes asynchronous, which it always does.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<HttpStatusCode> SendAsync(Sample sample, ReporterSettings settings, CancellationToken cancellationToken)
     {
         var timeout = settings.HttpTimeout;
         var endpoint = settings.Endpoint;
-        using var timeoutSource = new CancellationTokenSource(timeout, timeProvider);
-        using var linkedSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
+        var timeoutSource = Arm(timeout, cancellationToken);
         var sentAt = timeProvider.GetTimestamp();
         var payloadBytes = sample.Body.WrittenCount;
         ReportResponse response;
         try
         {
-            // Typed clients are transient: one per attempt, so the factory's handler rotation and DNS refresh apply.
-            response = await clientFactory()
-                .PostAsync(endpoint, sample.Body.WrittenMemory, sample.Count, settings.UserAgent, sample.MeasuredAt, linkedSource.Token)
-                .ConfigureAwait(false);
+            using var request = HerokuMetricsClient.CreateRequest(endpoint, sample.Body.WrittenMemory, sample.Count, settings.UserAgent, sample.MeasuredAt);
+
+            // A handler chain returns at the response headers and never reads the body: an endless one costs nothing.
+            using var answer = await invoker.Current.SendAsync(request, timeoutSource.Token).ConfigureAwait(false);
+            response = HerokuMetricsClient.Read(answer, endpoint);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -37,6 +46,10 @@ internal sealed class SampleSender(Func<HerokuMetricsClient> clientFactory, Time
         {
             throw Failure(Describe(ex, endpoint), ex is HttpRequestException or IOException ? "transport" : "error", sentAt, payloadBytes);
         }
+        finally
+        {
+            Disarm(timeoutSource);
+        }
 
         if (!response.IsSuccess)
         {
@@ -46,6 +59,62 @@ internal sealed class SampleSender(Func<HerokuMetricsClient> clientFactory, Time
 
         instruments.Sent(timeProvider.GetElapsedTime(sentAt), payloadBytes);
         return response.StatusCode;
+    }
+
+    public void Dispose()
+    {
+        _registration.Dispose();
+        Interlocked.Exchange(ref _timeout, null)?.Dispose();
+    }
+
+    private CancellationTokenSource Arm(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        // Published before the registration can fire, so a cancellation from now on reaches this source.
+        var source = _timeout;
+        if (source is null)
+        {
+            _timeout = source = new CancellationTokenSource(timeout, timeProvider);
+        }
+        else
+        {
+            source.CancelAfter(timeout);
+        }
+
+        if (cancellationToken != _registeredFor)
+        {
+            _registration.Dispose();
+            _registeredFor = cancellationToken;
+            _registration = cancellationToken.UnsafeRegister(static s => ((SampleSender)s!).CancelCurrent(), this);
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled while the previous source was being replaced: the callback may have reached that one instead.
+            source.Cancel();
+        }
+
+        return source;
+    }
+
+    private void Disarm(CancellationTokenSource source)
+    {
+        if (!source.TryReset())
+        {
+            _timeout = null;
+            source.Dispose();
+        }
+    }
+
+    private void CancelCurrent()
+    {
+        try
+        {
+            Volatile.Read(ref _timeout)?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Replaced meanwhile; the next attempt sees the caller's token cancelled.
+        }
     }
 
     /// <summary>Describes an exception for a log line: type and message of each inner exception, scrubbed of the URL's secrets.</summary>

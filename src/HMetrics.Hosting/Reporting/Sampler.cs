@@ -28,6 +28,7 @@ internal sealed class Sampler : IDisposable
     /// <param name="backlog">Where samples wait for delivery.</param>
     /// <param name="settings">The interval and schema to start with.</param>
     /// <param name="timeProvider">The clock.</param>
+    /// <param name="origin">The timestamp the schedule counts from: the reporter's start, which may lie before this call.</param>
     /// <param name="logger">For a sample that could not be taken.</param>
     /// <param name="dropped">Told of a sample the full backlog had to drop (its measurement time, twice).</param>
     /// <param name="sampled">Told that a sample is waiting.</param>
@@ -36,6 +37,7 @@ internal sealed class Sampler : IDisposable
         SampleBacklog backlog,
         ReporterSettings settings,
         TimeProvider timeProvider,
+        long origin,
         ILogger logger,
         Action<DateTimeOffset, DateTimeOffset> dropped,
         Action sampled)
@@ -48,13 +50,14 @@ internal sealed class Sampler : IDisposable
         _sampled = sampled;
         _schema = settings.Schema;
         _schedule = new SampleSchedule(settings.PostInterval);
-        _origin = timeProvider.GetTimestamp();
+        _origin = origin;
 
         // Held while the timer is made: a clock that fires it before CreateTimer returns (a test's fake clock, a stalled
         // thread) waits here until the timer can be re-armed.
         lock (_lock)
         {
-            _timer = timeProvider.CreateTimer(static s => ((Sampler)s!).OnDue(), this, _schedule.NextDue, Timeout.InfiniteTimeSpan);
+            var due = _schedule.NextDue - Now();
+            _timer = timeProvider.CreateTimer(static s => ((Sampler)s!).OnDue(), this, due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
         }
     }
 

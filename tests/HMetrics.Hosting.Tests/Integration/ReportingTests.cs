@@ -1,4 +1,5 @@
 using HMetrics.Hosting.Tests.Helpers;
+using Microsoft.Extensions.DependencyInjection;
 using static HMetrics.Hosting.Tests.Helpers.Timeline;
 
 namespace HMetrics.Hosting.Tests.Integration;
@@ -73,5 +74,38 @@ public sealed class ReportingTests
         Assert.Equal(4, server.RequestCount);
         Assert.Equal(1, server.MaxConcurrentRequests);
         Assert.Empty(host.Records("ReportFailed"));
+    }
+
+    [Fact]
+    public async Task Activation_waits_until_the_host_has_started_and_the_first_report_still_comes_one_interval_after_the_reporter_started()
+    {
+        // A hosted service registered after the reporter starts after it and takes 5 s of (fake) time: the reporter must
+        // not build its parts meanwhile, and its first sample stays due 20 s after its own start, i.e. 15 s later.
+        await using var server = await HerokuLikeServer.StartAsync();
+        var time = new TestTimeProvider();
+        await using var host = MetricsHost.Create(
+            new Dictionary<string, string?> { ["HEROKU_METRICS_URL"] = server.Url() },
+            services => services.AddSingleton<Microsoft.Extensions.Hosting.IHostedService>(new SlowStart(time, Seconds(5))),
+            time);
+
+        await host.StartAsync();
+        await host.Time.WaitForTimerAsync(Seconds(15));
+        host.Time.Advance(Seconds(15) - TimeSpan.FromTicks(1));
+        Assert.Equal(0, server.RequestCount);
+        host.Time.Advance(TimeSpan.FromTicks(1));
+
+        var first = await server.NextAsync();
+        Assert.Equal(At(20), first.Header("Measurements-Time"));
+    }
+
+    private sealed class SlowStart(TestTimeProvider time, TimeSpan takes) : Microsoft.Extensions.Hosting.IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            time.Advance(takes);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
