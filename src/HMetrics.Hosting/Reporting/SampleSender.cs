@@ -71,8 +71,11 @@ internal sealed class SampleSender(ReportInvoker invoker, TimeProvider timeProvi
     {
         // Published before the registration can fire, so a cancellation from now on reaches this source.
         var source = _timeout;
-        if (source is null)
+        if (source is null || source.IsCancellationRequested)
         {
+            // A source the previous caller's token cancelled while no attempt was in flight (the loop's token at
+            // shutdown, before the flush) must not fail the next attempt at once.
+            source?.Dispose();
             _timeout = source = new CancellationTokenSource(timeout, timeProvider);
         }
         else
