@@ -95,8 +95,8 @@ public static class HerokuMetricsServiceCollectionExtensions
             sp.GetService<IHostApplicationLifetime>()));
         _ = services.AddSingleton<IHostedService>(static sp => sp.GetRequiredService<HerokuMetricsReporter>());
 
-        var builder = services.AddHttpClient<HerokuMetricsClient>(HerokuMetricsClient.Name)
-            .ConfigureHttpClient(static client => client.Timeout = Timeout.InfiniteTimeSpan)
+        // A named client: the reporter uses its handler chain only (see ReportInvoker), never an HttpClient object.
+        var builder = services.AddHttpClient(HerokuMetricsClient.Name)
             .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler
             {
                 AllowAutoRedirect = false,

@@ -18,6 +18,7 @@ public class ReportBenchmarks
     private RuntimeMetricTable _metrics = null!;
     private RuntimeMetricsCollector _collector = null!;
     private MetricsEndpoint _endpoint = null!;
+    private HttpMessageInvoker _invoker = null!;
     private string _userAgent = null!;
 
     [GlobalSetup]
@@ -25,11 +26,12 @@ public class ReportBenchmarks
     {
         _sink = await LoopbackSink.StartAsync();
 
-        // The library's own registration: typed client, handler chain, primary handler, no request logging.
+        // The library's own registration: named handler chain, primary handler, no request logging.
         var services = new ServiceCollection();
         _ = services.AddHerokuMetrics(o => o.Endpoint = _sink.Url.ToString());
         _services = services.BuildServiceProvider();
         _factory = _services.GetRequiredService<IHttpClientFactory>();
+        _invoker = new HttpMessageInvoker(_services.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler(HerokuMetricsClient.Name), disposeHandler: false);
         _metrics = new RuntimeMetricTable();
         _collector = new RuntimeMetricsCollector(_metrics.All);
         _endpoint = MetricsEndpoint.Parse(_sink.Url.ToString());
@@ -51,8 +53,9 @@ public class ReportBenchmarks
         var body = _collector.Collect(HerokuMetricsSchema.Go, out var count);
         using var timeoutSource = new CancellationTokenSource(TimeSpan.FromSeconds(10), TimeProvider.System);
         using var linkedSource = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken.None, timeoutSource.Token);
-        var client = _services.GetRequiredService<HerokuMetricsClient>();
-        var response = await client.PostAsync(_endpoint, body, count, _userAgent, TimeProvider.System.GetUtcNow(), linkedSource.Token);
+        using var request = HerokuMetricsClient.CreateRequest(_endpoint, body, count, _userAgent, TimeProvider.System.GetUtcNow());
+        using var answer = await _invoker.SendAsync(request, linkedSource.Token);
+        var response = HerokuMetricsClient.Read(answer, _endpoint);
         if (!response.IsSuccess)
         {
             throw new InvalidOperationException("The sink refused a report.");

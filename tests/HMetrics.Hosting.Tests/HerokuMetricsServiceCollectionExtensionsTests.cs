@@ -3,6 +3,7 @@ using HMetrics.Hosting.Tests.Helpers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Options;
 
 namespace HMetrics.Hosting.Tests;
@@ -21,8 +22,10 @@ public sealed class HerokuMetricsServiceCollectionExtensionsTests
     private sealed class Marker;
 
     private static Task<ReportResponse> Post(IServiceProvider services, string url) =>
-        services.GetRequiredService<HerokuMetricsClient>().PostAsync(
-            MetricsEndpoint.Parse(url), "{}"u8.ToArray(), 0, "test/1.0", DateTimeOffset.UnixEpoch, CancellationToken.None);
+        LibraryClient.PostAsync(services, MetricsEndpoint.Parse(url), "{}"u8.ToArray(), 0, "test/1.0", DateTimeOffset.UnixEpoch);
+
+    private static int HandlerActions(IServiceProvider services) =>
+        services.GetRequiredService<IOptionsMonitor<HttpClientFactoryOptions>>().Get(HerokuMetricsClient.Name).HttpMessageHandlerBuilderActions.Count;
 
     // Walks the handler chain the factory built down to the primary handler.
     private static HttpMessageHandler PrimaryHandler(IServiceProvider services)
@@ -43,7 +46,7 @@ public sealed class HerokuMetricsServiceCollectionExtensionsTests
     }
 
     [Fact]
-    public void Returns_the_builder_of_the_typed_client()
+    public void Returns_the_builder_of_the_named_client()
     {
         var services = new ServiceCollection();
 
@@ -53,7 +56,7 @@ public sealed class HerokuMetricsServiceCollectionExtensionsTests
         Assert.Contains(services, d => d.ServiceType == typeof(Marker));
         Assert.Equal(HerokuMetricsClient.Name, builder.Name);
         using var provider = services.BuildServiceProvider();
-        Assert.NotNull(provider.GetRequiredService<HerokuMetricsClient>());
+        Assert.NotNull(provider.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler(HerokuMetricsClient.Name));
     }
 
     [Fact]
@@ -74,7 +77,6 @@ public sealed class HerokuMetricsServiceCollectionExtensionsTests
 
         Assert.Single(services, d => d.ServiceType == typeof(IHostedService));
         Assert.Single(services, d => d.ServiceType == typeof(HerokuMetricsReporter));
-        Assert.Single(services, d => d.ServiceType == typeof(HerokuMetricsClient));
         Assert.Equal(first.Name, second.Name);
         Assert.Equal(first.Name, third.Name);
         second.Services.AddSingleton<Marker>();
@@ -82,6 +84,12 @@ public sealed class HerokuMetricsServiceCollectionExtensionsTests
 
         using var provider = services.BuildServiceProvider();
         Assert.Single(provider.GetServices<IHostedService>());
+
+        // One client: its handler chain is configured exactly as by a single call.
+        using var once = NewServices().AddHerokuMetrics().Services.BuildServiceProvider();
+        Assert.Equal(
+            HandlerActions(once),
+            HandlerActions(provider));
         var options = provider.GetRequiredService<IOptions<HerokuMetricsOptions>>().Value;
         Assert.Equal(TimeSpan.FromSeconds(7), options.PostInterval);
         Assert.Equal("second/2.0", options.UserAgent);

@@ -3,13 +3,14 @@ using System.Globalization;
 namespace HMetrics.Hosting.Http;
 
 /// <summary>
-/// The typed HTTP client that posts one report.
+/// The library's named HTTP client and the wire form of one report: the request it sends and how its answer is read.
 /// </summary>
 /// <remarks>
-/// Its registration is what <c>AddHerokuMetrics</c> hands back as the <see cref="Microsoft.Extensions.DependencyInjection.IHttpClientBuilder"/>; the reporter
-/// sends through the same named handler chain with a <see cref="ReportInvoker"/>, which spares an HttpClient per report.
+/// <c>AddHerokuMetrics</c> registers the client under <see cref="Name"/> and hands back its
+/// <see cref="Microsoft.Extensions.DependencyInjection.IHttpClientBuilder"/>; the reporter sends through that handler
+/// chain with a <see cref="ReportInvoker"/>, so no <see cref="HttpClient"/> object exists per report.
 /// </remarks>
-internal sealed class HerokuMetricsClient(HttpClient httpClient)
+internal static class HerokuMetricsClient
 {
     /// <summary>The name of the client's <see cref="IHttpClientFactory"/> registration.</summary>
     internal const string Name = "HMetrics.Hosting";
@@ -19,23 +20,7 @@ internal sealed class HerokuMetricsClient(HttpClient httpClient)
 
     private const string ContentType = "application/json";
 
-    /// <summary>Posts <paramref name="body"/> and returns the status without reading the response body.</summary>
-    public async Task<ReportResponse> PostAsync(
-        MetricsEndpoint endpoint,
-        ReadOnlyMemory<byte> body,
-        int count,
-        string userAgent,
-        DateTimeOffset measuredAt,
-        CancellationToken cancellationToken)
-    {
-        using var request = CreateRequest(endpoint, body, count, userAgent, measuredAt);
-
-        // Headers only: a misbehaving endpoint could answer with an endless body, and there is nothing in it for us.
-        using var response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        return Read(response, endpoint);
-    }
-
-    /// <summary>The request of one report, for this client or for the reporter's invoker over the same handler chain.</summary>
+    /// <summary>The request of one report.</summary>
     internal static HttpRequestMessage CreateRequest(
         MetricsEndpoint endpoint,
         ReadOnlyMemory<byte> body,

@@ -15,8 +15,16 @@ public sealed class HerokuMetricsClientTests
     private static readonly DateTimeOffset MeasuredAt = new(2026, 11, 25, 14, 30, 15, 123, TimeSpan.FromHours(2));
 
     private static Task<ReportResponse> Post(HttpMessageHandler handler, string url = Url, string userAgent = "hmetrics/1.0 (test)") =>
-        new HerokuMetricsClient(new HttpClient(handler)).PostAsync(
-            MetricsEndpoint.Parse(url), Body, 2, userAgent, MeasuredAt, CancellationToken.None);
+        Send(handler, MetricsEndpoint.Parse(url), Body, 2, userAgent);
+
+    // What SampleSender does with the invoker over the client's handler chain.
+    private static async Task<ReportResponse> Send(HttpMessageHandler handler, MetricsEndpoint endpoint, ReadOnlyMemory<byte> body, int count, string userAgent)
+    {
+        using var invoker = new HttpMessageInvoker(handler, disposeHandler: false);
+        using var request = HerokuMetricsClient.CreateRequest(endpoint, body, count, userAgent, MeasuredAt);
+        using var response = await invoker.SendAsync(request, CancellationToken.None);
+        return HerokuMetricsClient.Read(response, endpoint);
+    }
 
     [Fact]
     public async Task Posts_the_body_bytes_unchanged_with_the_four_headers()
@@ -124,8 +132,7 @@ public sealed class HerokuMetricsClientTests
         ]);
         var body = collector.Collect(HerokuMetricsSchema.Go, out var count);
 
-        _ = await new HerokuMetricsClient(new HttpClient(handler))
-            .PostAsync(MetricsEndpoint.Parse(Url), body, count, "ua/1", MeasuredAt, CancellationToken.None);
+        _ = await Send(handler, MetricsEndpoint.Parse(Url), body, count, "ua/1");
 
         var request = Assert.Single(handler.Requests);
         Assert.Equal("""{"counters":{"go.gc.collections":3},"gauges":{"go.memory.heap.bytes":5242880.5}}""", Encoding.UTF8.GetString(request.Body));
@@ -140,8 +147,8 @@ public sealed class HerokuMetricsClientTests
         await using var host = MetricsHost.Create(new Dictionary<string, string?>());
         var url = server.Url("/metrics/0b9c1f2e-4a5d-4c3b-9e8f-7a6b5c4d3e2f").Replace("http://", "http://dyno:s3cret@", StringComparison.Ordinal);
 
-        var answer = await host.Host.Services.GetRequiredService<HerokuMetricsClient>().PostAsync(
-            MetricsEndpoint.Parse(url), Body, 2, "hmetrics/1.0 (app using HMetrics.Hosting package)", MeasuredAt, CancellationToken.None);
+        var answer = await LibraryClient.PostAsync(
+            host.Host.Services, MetricsEndpoint.Parse(url), Body, 2, "hmetrics/1.0 (app using HMetrics.Hosting package)", MeasuredAt);
 
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
         var report = await server.NextAsync();
