@@ -329,7 +329,10 @@ public sealed class FaultMatrixTests
         server.RespondWithStatus(HttpStatusCode.OK);
         host.Time.Advance(TimeSpan.FromTicks(1));
         _ = await host.WaitForLogAsync("Recovered");
-        Assert.Equal(2, server.Requests.Count);
+
+        // Exactly on time. When that moment is also a sampling tick (120 s, 600 s), the sample taken then may follow at
+        // once if it was taken after the retry picked its sample: a third request is the schedule, not an early retry.
+        Assert.InRange(server.Requests.Count, 2, 3);
         AssertHealthy(host);
     }
 
