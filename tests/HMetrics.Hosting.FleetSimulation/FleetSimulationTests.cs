@@ -20,15 +20,16 @@ public sealed class FleetSimulationTests(FleetFixture fleet, ITestOutputHelper o
     }
 
     [Fact]
-    public void The_jittered_spacing_delivers_what_the_previous_two_thirds_spacing_lost_when_the_endpoint_flaps()
+    public void The_pacer_lowers_every_recovery_peak_of_the_previous_pacing_and_still_delivers_when_the_endpoint_flaps()
     {
-        // Up 30 s, down 30 s: 13.333 s apart a dyno got about 2.25 POSTs a minute into the up halves against three samples
-        // a minute, and its oldest expired (96.30 %). 0.45–0.65 of an interval (11 s on average) fits three.
-        var library = Defaults().Single(r => r.Scenario == Scenario.Flapping);
-        var previous = fleet.Results.Single(r => r.Scenario == Scenario.Flapping && ReferenceEquals(r.Policy, fleet.PreviousSpacing));
+        foreach (var library in Defaults().Where(r => r.Scenario.HasOutage))
+        {
+            var previous = fleet.Results.Single(r => r.Scenario == library.Scenario && ReferenceEquals(r.Policy, fleet.PreviousPacing));
+            Assert.True(library.PeakRatio < previous.PeakRatio, $"{library.Scenario.Name}: {library.PeakRatio:0.00} vs previous {previous.PeakRatio:0.00}");
+        }
 
-        Assert.True(library.DeliveredShare >= 0.99, $"library: {library.DeliveredShare:P2}");
-        Assert.True(previous.DeliveredShare < 0.99, $"previous spacing: {previous.DeliveredShare:P2}");
+        // The urgent pace exists for this: an endpoint up only half the time. Draining calmly there too loses samples.
+        Assert.True(Defaults().Single(r => r.Scenario == Scenario.Flapping).DeliveredShare >= 0.99);
     }
 
     [Fact]
@@ -42,13 +43,25 @@ public sealed class FleetSimulationTests(FleetFixture fleet, ITestOutputHelper o
     }
 
     [Fact]
-    public void Library_defaults_recover_within_2_4_times_the_steady_rate()
+    public void Library_defaults_recover_from_an_outage_within_twice_the_steady_rate()
     {
-        // Not the goal of 2: the library reaches 2.12 (1-min outage), 2.11 (10-min) and 2.37 (flapping) in 1-s bins. The
-        // jittered spacing ended the lock-step replay of the recovery every 13.3 s, but a draining dyno now posts at 1.8
-        // times the steady rate on average (one POST per 0.55 of an interval), which leaves 10 % of headroom below 2 for the
-        // unevenness of the recovery itself. docs/fleet-simulation.md has the numbers.
-        Assert.All(Defaults().Where(r => r.Scenario.HasOutage), r => Assert.True(r.PeakRatio <= 2.4, $"{r.Scenario.Name}: {r.PeakRatio:0.00}"));
+        // The goal. A recovered dyno waits 0.7–1 interval before its second POST, then drains 0.5–0.9 of an interval apart:
+        // the recoveries no longer land on top of drains already under way.
+        Assert.All(
+            Defaults().Where(r => r.Scenario == Scenario.Outage1Min || r.Scenario == Scenario.Outage10Min),
+            r => Assert.True(r.PeakRatio <= 2, $"{r.Scenario.Name}: {r.PeakRatio:0.00}"));
+    }
+
+    [Fact]
+    public void Library_defaults_stay_within_2_2_times_the_steady_rate_against_an_endpoint_up_half_the_time()
+    {
+        // Not the goal of 2, and no pacing reaches it while delivering 99 %: up 30 s of every 60, the up halves must carry
+        // three samples per dyno per 30 s just to keep up (twice the steady rate); the 3.5-minute backlog lowers that to
+        // about 1.7 over 20 minutes. The library drains at 1.8 there and peaks at 2.05–2.17 over nine seeds
+        // (docs/fleet-simulation.md).
+        var flapping = Defaults().Single(r => r.Scenario == Scenario.Flapping);
+
+        Assert.True(flapping.PeakRatio <= 2.2, $"{flapping.PeakRatio:0.00}");
     }
 
     [Fact]

@@ -5,17 +5,17 @@ internal abstract record DeliveryPolicy(string Name);
 
 /// <summary>
 /// The library's delivery: sample every interval into the backlog, deliver oldest first, Polly's delays between
-/// failures, POSTs at least <see cref="LibraryPolicy.Spacing"/> apart while a backlog drains.
+/// failures, and the library's <c>DrainPacer</c> spacing the POSTs while a backlog drains.
 /// </summary>
 /// <param name="Jitter">
-/// The library's <c>ReporterSettings.UseJitter</c> (BackoffJitter &gt; 0): Polly's jitter, and a fresh spacing sample per
-/// gap while draining (0.5, the mean, when off).
+/// The library's <c>ReporterSettings.UseJitter</c> (BackoffJitter &gt; 0): Polly's jitter, and a fresh draw per gap within
+/// the pacer's range (its middle when off).
 /// </param>
-/// <param name="Spacing">
-/// Null for the library's <see cref="LibraryPolicy.Spacing"/>; a fixed value only for a what-if row, which the library
-/// does not do.
+/// <param name="PreviousPacing">
+/// A what-if row, not the library any more: every drain gap 0.45–0.65 of an interval and no ramp-in, as the library paced
+/// before the pacer.
 /// </param>
-internal sealed record BacklogPolicy(string Name, TimeSpan MaxBackoff, bool Jitter, PollyDelays Delays, TimeSpan? Spacing = null) : DeliveryPolicy(Name);
+internal sealed record BacklogPolicy(string Name, TimeSpan MaxBackoff, bool Jitter, PollyDelays Delays, bool PreviousPacing = false) : DeliveryPolicy(Name);
 
 /// <summary>
 /// The delivery before this branch: a report every interval; a failure ends the run and a hand-written doubling from
@@ -205,9 +205,13 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
         var runStarted = t;
         var delivered = false;
 
-        // The loop's fields, which outlive runs: whether a backlog is draining and when the last POST succeeded.
+        // The pacer's fields (DrainPacer), which outlive runs.
         var draining = false;
         var lastDelivered = double.NegativeInfinity;
+        var failedSinceDelivery = false;
+        var recoveredInExecution = false;
+        var flapping = false;
+        var rampIn = false;
         while (true)
         {
             TakeDueSamples(ref nextSample, t, horizon, ring, headInFlight: false);
@@ -230,20 +234,26 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
 
             if (delivered && t - runStarted >= _resetAfter)
             {
-                // All clear: the execution ends and the next one starts Polly's attempt count (and its jitter) afresh.
+                // All clear: the execution ends and the next one starts Polly's attempt count (and its jitter) afresh;
+                // DrainPacer.AllClear forgets the recovery and the flapping.
                 delays = policy.Delays.Draw(draws);
                 attempt = 0;
                 runStarted = t;
                 delivered = false;
+                (recoveredInExecution, flapping) = (false, false);
             }
 
             // The head is in flight from here. Only what already waited behind it counts as a backlog.
             var waitingBehind = ring.Count > 1;
-            draining |= waitingBehind;
 
-            // The loop draws the gap on every pass, as Spacing(PostInterval, UseJitter ? NextDouble() : 0.5).
-            var gap = policy.Spacing?.TotalSeconds
-                ?? LibraryPolicy.Spacing(_postInterval, policy.Jitter ? spacingDraws.NextDouble() : 0.5).TotalSeconds;
+            // DrainPacer.WaitBeforeSend: a gap drawn on every pass (UseJitter ? NextDouble() : 0.5), by the pace.
+            var sample = policy.Jitter ? spacingDraws.NextDouble() : 0.5;
+            var gap = (policy.PreviousPacing ? PreviousGap(sample)
+                : rampIn ? LibraryPolicy.RampInGap(_postInterval, sample)
+                : flapping ? LibraryPolicy.UrgentGap(_postInterval, sample)
+                : LibraryPolicy.CalmGap(_postInterval, sample)).TotalSeconds;
+            draining |= waitingBehind || (rampIn && !policy.PreviousPacing);
+            rampIn = false;
             var wait = draining ? gap - (t - lastDelivered) : 0;
 
             // The library compares TimeSpans: a wait counts from one tick (100 ns) up.
@@ -263,13 +273,24 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
             if (scenario.IsUp(t))
             {
                 tally.Deliver(ring.RemoveHead(), t);
+
+                // DrainPacer.Delivered.
                 lastDelivered = t;
                 draining = waitingBehind || (draining && waited);
+                if (failedSinceDelivery)
+                {
+                    failedSinceDelivery = false;
+                    flapping |= recoveredInExecution;
+                    rampIn = !recoveredInExecution;
+                    recoveredInExecution = true;
+                }
+
                 delivered = true;
                 continue;
             }
 
             tally.Wasted++;
+            failedSinceDelivery = true;
             if (attempt >= delays.Length)
             {
                 throw new InvalidOperationException($"A Polly execution ran past the {delays.Length} precomputed attempts: raise the pool's length.");
@@ -282,6 +303,10 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
             delivered = false;
         }
     }
+
+    /// <summary>The drain gap before the pacer, for the what-if row: 0.45–0.65 of an interval, floored to milliseconds.</summary>
+    private TimeSpan PreviousGap(double sample) =>
+        TimeSpan.FromMilliseconds(Math.Floor(_postInterval.TotalMilliseconds * (0.45 + (0.2 * sample))));
 
     /// <summary>
     /// The sampler (<c>SampleBacklog.Add</c>): every sample due by <paramref name="t"/> enters the backlog; a full backlog

@@ -10,7 +10,7 @@ namespace HMetrics.Hosting.FleetSimulation;
 /// </summary>
 /// <remarks>
 /// The library grants its internals to its own test and benchmark projects only, and <c>src/</c> is not ours to edit,
-/// so the simulation reaches <c>SampleBacklog</c>, <c>DeliveryLoop</c>, <c>ReporterSettings</c> and <c>DeliveryRetry</c>
+/// so the simulation reaches <c>SampleBacklog</c>, <c>DrainPacer</c>, <c>ReporterSettings</c> and <c>DeliveryRetry</c>
 /// by reflection. A rename in the library fails <see cref="LibraryPolicyTests"/> loudly instead of letting the simulation
 /// drift from it.
 /// </remarks>
@@ -20,11 +20,10 @@ internal static class LibraryPolicy
 
     private static readonly Assembly Library = typeof(HerokuMetricsOptions).Assembly;
 
-    // A delegate, not MethodInfo.Invoke: the simulation asks for a gap millions of times.
-    private static readonly Func<TimeSpan, double, TimeSpan> SpacingMethod =
-        Type("HMetrics.Hosting.Reporting.DeliveryLoop").GetMethod("Spacing", Static, [typeof(TimeSpan), typeof(double)])
-            ?.CreateDelegate<Func<TimeSpan, double, TimeSpan>>()
-        ?? throw new MissingMethodException("DeliveryLoop.Spacing(TimeSpan, double) is gone: update the simulation to the library's pacing.");
+    // Delegates, not MethodInfo.Invoke: the simulation asks for a gap millions of times.
+    private static readonly Func<TimeSpan, double, TimeSpan> RampInMethod = Gap("RampInGap");
+    private static readonly Func<TimeSpan, double, TimeSpan> CalmMethod = Gap("CalmGap");
+    private static readonly Func<TimeSpan, double, TimeSpan> UrgentMethod = Gap("UrgentGap");
 
     /// <summary>Gets the age past which the backlog drops a sample: the endpoint's window less the safety margin.</summary>
     public static TimeSpan MaxAge { get; } = (TimeSpan)Type("HMetrics.Hosting.Reporting.SampleBacklog").GetField("MaxAge", Static)!.GetValue(null)!;
@@ -37,12 +36,17 @@ internal static class LibraryPolicy
         (int)Type("HMetrics.Hosting.Reporting.SampleBacklog").GetMethod("CapacityFor", Static)!.Invoke(null, [postInterval])!;
 
     /// <summary>
-    /// The time between two POSTs while a backlog drains: <c>DeliveryLoop.Spacing(PostInterval, jitterSample)</c>,
-    /// <c>PostInterval × (0.45 + 0.2 × jitterSample)</c> floored to whole milliseconds. The loop draws
-    /// <paramref name="jitterSample"/> in [0, 1) for every gap when jitter is on and passes 0.5 (0.55 of an interval) when
-    /// it is off.
+    /// <c>DrainPacer.RampInGap(PostInterval, jitterSample)</c>: the gap after the first recovery of a Polly execution,
+    /// <c>PostInterval × (0.7 + 0.3 × jitterSample)</c> floored to whole milliseconds. The pacer draws
+    /// <paramref name="jitterSample"/> in [0, 1) for every gap when jitter is on and passes 0.5 when it is off.
     /// </summary>
-    public static TimeSpan Spacing(TimeSpan postInterval, double jitterSample = 0.5) => SpacingMethod(postInterval, jitterSample);
+    public static TimeSpan RampInGap(TimeSpan postInterval, double jitterSample = 0.5) => RampInMethod(postInterval, jitterSample);
+
+    /// <summary><c>DrainPacer.CalmGap</c>: a drain after an outage, <c>PostInterval × (0.5 + 0.4 × jitterSample)</c>.</summary>
+    public static TimeSpan CalmGap(TimeSpan postInterval, double jitterSample = 0.5) => CalmMethod(postInterval, jitterSample);
+
+    /// <summary><c>DrainPacer.UrgentGap</c>: a drain once the endpoint flaps, <c>PostInterval × (0.45 + 0.2 × jitterSample)</c>.</summary>
+    public static TimeSpan UrgentGap(TimeSpan postInterval, double jitterSample = 0.5) => UrgentMethod(postInterval, jitterSample);
 
     /// <summary>The library's retry options for <paramref name="options"/>, exactly as the delivery loop builds them.</summary>
     public static RetryStrategyOptions RetryOptions(HerokuMetricsOptions options, Func<OnRetryArguments<object>, ValueTask> onRetry)
@@ -58,6 +62,11 @@ internal static class LibraryPolicy
         var create = Type("HMetrics.Hosting.Reporting.DeliveryRetry").GetMethod("Create", Static)!;
         return (RetryStrategyOptions)create.Invoke(null, [args[2], onRetry])!;
     }
+
+    private static Func<TimeSpan, double, TimeSpan> Gap(string name) =>
+        Type("HMetrics.Hosting.Reporting.DrainPacer").GetMethod(name, Static, [typeof(TimeSpan), typeof(double)])
+            ?.CreateDelegate<Func<TimeSpan, double, TimeSpan>>()
+        ?? throw new MissingMethodException($"DrainPacer.{name}(TimeSpan, double) is gone: update the simulation to the library's pacing.");
 
     private static Type Type(string name) =>
         Library.GetType(name, throwOnError: true)!;

@@ -15,20 +15,25 @@ public sealed class LibraryPolicyTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Draining_POSTs_are_0_45_to_0_65_of_an_interval_apart_in_whole_milliseconds()
+    public void The_pacer_ramps_in_then_drains_calmly_and_urgently_once_the_endpoint_flaps_in_whole_milliseconds()
     {
         var interval = TimeSpan.FromSeconds(20);
 
-        // Jitter off: the mean, 0.55 of an interval.
-        Assert.Equal(TimeSpan.FromMilliseconds(11_000), LibraryPolicy.Spacing(interval));
-        Assert.Equal(TimeSpan.FromMilliseconds(11_000), LibraryPolicy.Spacing(interval, 0.5));
+        // Jitter off: the middle of each range.
+        Assert.Equal(TimeSpan.FromMilliseconds(17_000), LibraryPolicy.RampInGap(interval));
+        Assert.Equal(TimeSpan.FromMilliseconds(14_000), LibraryPolicy.CalmGap(interval));
+        Assert.Equal(TimeSpan.FromMilliseconds(11_000), LibraryPolicy.UrgentGap(interval));
 
-        // Jitter on: one sample in [0, 1) per gap, from 0.45 to 0.65 of an interval (the largest sample below 1 rounds up to
-        // 0.65 in doubles).
-        Assert.Equal(TimeSpan.FromMilliseconds(9_000), LibraryPolicy.Spacing(interval, 0));
-        Assert.Equal(TimeSpan.FromMilliseconds(12_999), LibraryPolicy.Spacing(interval, 0.99995));
-        Assert.Equal(TimeSpan.FromMilliseconds(13_000), LibraryPolicy.Spacing(interval, Math.BitDecrement(1.0)));
-        Assert.Equal(TimeSpan.FromMilliseconds(5), LibraryPolicy.Spacing(TimeSpan.FromMilliseconds(10)));
+        // Jitter on: one sample in [0, 1) per gap, across the range; never more than an interval, so no sample is older
+        // when sent than the one before it.
+        Assert.Equal(TimeSpan.FromMilliseconds(14_000), LibraryPolicy.RampInGap(interval, 0));
+        Assert.Equal(TimeSpan.FromMilliseconds(19_999), LibraryPolicy.RampInGap(interval, 0.99995));
+        Assert.Equal(TimeSpan.FromMilliseconds(10_000), LibraryPolicy.CalmGap(interval, 0));
+        Assert.Equal(TimeSpan.FromMilliseconds(17_999), LibraryPolicy.CalmGap(interval, 0.99995));
+        Assert.Equal(TimeSpan.FromMilliseconds(9_000), LibraryPolicy.UrgentGap(interval, 0));
+        Assert.Equal(TimeSpan.FromMilliseconds(12_999), LibraryPolicy.UrgentGap(interval, 0.99995));
+        Assert.Equal(TimeSpan.FromMilliseconds(19_999), LibraryPolicy.RampInGap(interval, Math.BitDecrement(1.0)));
+        Assert.Equal(TimeSpan.FromMilliseconds(5), LibraryPolicy.UrgentGap(TimeSpan.FromMilliseconds(10)));
     }
 
     [Fact]

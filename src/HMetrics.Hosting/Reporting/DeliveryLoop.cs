@@ -13,11 +13,7 @@ namespace HMetrics.Hosting.Reporting;
 /// One Polly execution is one delivery run. A failed attempt ends the run; Polly waits its delay and starts it again,
 /// and the same oldest sample is tried again unless it has expired meanwhile. A run that has delivered and lasted
 /// <see cref="ReporterSettings.BackoffResetAfter"/> ends by itself, so the next failure starts again from the initial
-/// backoff. While a backlog drains — from a POST that had samples waiting behind it until one goes out unhindered with
-/// none behind — POSTs are about 0.55 of an interval apart (<see cref="Spacing"/>), the first regular sample after the
-/// backlog included: a draining dyno posts at 1.8 times its steady rate, which drains a backlog before any of it expires,
-/// even against an endpoint that is up only half the time. With jitter on, each gap is drawn between 0.45 and 0.65 of an
-/// interval, so dynos that recovered in the same second do not drain in lock-step. In steady state nothing waits.
+/// backoff. While a backlog drains, <see cref="DrainPacer"/> spaces the POSTs; in steady state nothing waits.
 /// docs/fleet-simulation.md has the numbers.
 /// </remarks>
 internal sealed class DeliveryLoop
@@ -27,9 +23,8 @@ internal sealed class DeliveryLoop
     private readonly ReporterSettingsSource _settings;
     private readonly ReportingContext _context;
     private readonly WakeSignal _available = new();
+    private readonly DrainPacer _pacer;
     private (ReporterSettings Settings, ResiliencePipeline Pipeline)? _pipeline;
-    private long _lastDelivered;
-    private bool _draining;
 
     public DeliveryLoop(SampleBacklog backlog, SampleSender sender, ReporterSettingsSource settings, ReportingContext context)
     {
@@ -37,13 +32,8 @@ internal sealed class DeliveryLoop
         _sender = sender;
         _settings = settings;
         _context = context;
+        _pacer = new DrainPacer(context.Time);
     }
-
-    /// <summary>The time between two POSTs while a backlog drains, in whole milliseconds (what timers keep).</summary>
-    /// <param name="postInterval">The sampling interval.</param>
-    /// <param name="jitterSample">A number in [0, 1) drawn per gap when jitter is on; 0.5 (the mean, 0.55 of an interval) when it is off.</param>
-    public static TimeSpan Spacing(TimeSpan postInterval, double jitterSample = 0.5) =>
-        TimeSpan.FromMilliseconds(Math.Floor(postInterval.TotalMilliseconds * (0.45 + (0.2 * jitterSample))));
 
     /// <summary>Wakes the loop: a sample is waiting. Safe from any thread; wake-ups do not pile up.</summary>
     public void Signal() => _available.Set();
@@ -145,14 +135,13 @@ internal sealed class DeliveryLoop
             {
                 // All clear: the run ends well, and the next execution starts Polly's attempt count from zero.
                 _backlog.EndSend(remove: false);
+                _pacer.AllClear();
                 return;
             }
 
             // Only what already waited behind this sample counts: one taken while this is sent is simply the next.
             var waitingBehind = _backlog.Count > 1;
-            _draining |= waitingBehind;
-            var gap = Spacing(settings.PostInterval, settings.UseJitter ? Random.Shared.NextDouble() : 0.5);
-            var wait = _draining ? gap - _context.Time.GetElapsedTime(_lastDelivered) : TimeSpan.Zero;
+            var wait = _pacer.WaitBeforeSend(waitingBehind, settings.PostInterval, settings.UseJitter ? Random.Shared.NextDouble() : 0.5);
             if (wait > TimeSpan.Zero)
             {
                 // The sample stays in flight while it waits, so the sampler never reuses its slot.
@@ -168,8 +157,7 @@ internal sealed class DeliveryLoop
             }
 
             await SendAsync(sample, settings, cancellationToken).ConfigureAwait(false);
-            _lastDelivered = _context.Time.GetTimestamp();
-            _draining = waitingBehind || (_draining && wait > TimeSpan.Zero);
+            _pacer.Delivered(waitingBehind, waited: wait > TimeSpan.Zero);
             delivered = true;
             _context.Instruments.BackingOff(TimeSpan.Zero);
         }
@@ -205,6 +193,7 @@ internal sealed class DeliveryLoop
 
     private ValueTask OnRetry(OnRetryArguments<object> args)
     {
+        _pacer.Failed();
         var failure = args.Outcome.Exception;
         var kind = (failure as ReportFailedException)?.Kind ?? "error";
         var attempt = _context.Status.Failed(_context.Time.GetUtcNow(), kind);

@@ -150,11 +150,11 @@ public sealed class LongOutageTests
         Assert.Contains("status 503", back.Message, StringComparison.Ordinal);
 
         // Recovery resets the rule: the next outage's first failures are Warnings again.
-        // The samples that waited go out two thirds of an interval apart; the endpoint fails again during that backfill.
+        // The samples that waited go out after a ramp-in gap; the endpoint fails again during that backfill.
         _ = await server.NextAsync();
         server.RespondWithStatus(HttpStatusCode.ServiceUnavailable);
         _ = await host.WaitForLogAsync("Recovered");
-        var spacing = DeliveryLoop.Spacing(Interval);
+        var spacing = DrainPacer.RampInGap(Interval);
         _ = await host.Time.NextTimerAsync(d => d == spacing);
         host.Time.Advance(spacing);
         var again = await FailAsync();

@@ -69,9 +69,11 @@ public sealed class BackoffTests
             host.Time.Advance(delay);
         }
 
-        // The retry at 27 s delivers the sample of 20 s; samples follow on the schedule (40 s, 60 s, ...) until the
-        // endpoint fails again at the given tick.
+        // The retry at 27 s delivers the sample of 20 s; the sample of 40 s follows one ramp-in gap after the recovery
+        // (44 s), the next ones on the schedule (60 s, 80 s, ...) until the endpoint fails again at the given tick.
         await host.WaitForLogAsync("Recovered");
+        var rampedTo = Seconds(27) + DrainPacer.RampInGap(Seconds(20));
+        Assert.InRange(rampedTo, Seconds(40), Seconds(60));
         for (var tick = 1; tick <= failingTick; tick++)
         {
             if (tick == failingTick)
@@ -79,7 +81,17 @@ public sealed class BackoffTests
                 server.RespondWithStatus(HttpStatusCode.InternalServerError);
             }
 
-            host.Time.Advance(Seconds(tick == 1 ? 13 : 20));
+            if (tick == 1)
+            {
+                host.Time.Advance(Seconds(13));
+                await host.Time.WaitForTimerAsync(rampedTo - Seconds(40));
+                host.Time.Advance(rampedTo - Seconds(40));
+            }
+            else
+            {
+                host.Time.Advance(tick == 2 ? Seconds(60) - rampedTo : Seconds(20));
+            }
+
             if (tick < failingTick)
             {
                 await host.WaitForLogAsync("ReportDelivered", tick + 1);

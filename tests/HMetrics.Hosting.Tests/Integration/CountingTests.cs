@@ -39,21 +39,22 @@ public sealed class CountingTests
         GC.Collect();
         host.Time.Advance(Seconds(20));
 
-        // 70 s: the endpoint is back; the backlog goes out oldest first, two thirds of an interval apart.
+        // 70 s: the endpoint is back; the backlog goes out oldest first, a ramp-in gap after the recovery, then calmly.
         GC.Collect();
         server.RespondWithStatus(HttpStatusCode.OK);
         host.Time.Advance(Seconds(10));
         reports.Add(await server.NextAsync());
         await host.WaitForLogAsync("Recovered");
-        var spacing = DeliveryLoop.Spacing(Seconds(20));
-        await host.Time.WaitForTimerAsync(spacing);
+        var rampIn = DrainPacer.RampInGap(Seconds(20));
+        await host.Time.WaitForTimerAsync(rampIn);
         var before = GC.CollectionCount(0);
         host.Time.Advance(Seconds(10)); // 80 s: the last sample is taken
-        host.Time.Advance(spacing - Seconds(10));
+        host.Time.Advance(rampIn - Seconds(10));
         reports.Add(await server.NextAsync());
         await host.WaitForLogAsync("ReportDelivered", 3);
-        await host.Time.WaitForTimerAsync(spacing);
-        host.Time.Advance(spacing);
+        var calm = DrainPacer.CalmGap(Seconds(20));
+        await host.Time.WaitForTimerAsync(calm);
+        host.Time.Advance(calm);
         reports.Add(await server.NextAsync());
         var after = GC.CollectionCount(0);
 

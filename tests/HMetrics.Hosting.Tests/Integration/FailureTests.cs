@@ -77,13 +77,21 @@ public sealed class FailureTests
             _ = await host.WaitForLogAsync("Recovered");
             if (retriedAt < 60)
             {
+                // The next sample goes on its schedule, or one ramp-in gap after the recovery if that is later.
+                var paced = Seconds(retriedAt) + DrainPacer.RampInGap(Seconds(20));
                 host.Time.Advance(Seconds(60 - retriedAt));
+                if (paced > Seconds(60))
+                {
+                    await host.Time.WaitForTimerAsync(paced - Seconds(60));
+                    host.Time.Advance(paced - Seconds(60));
+                }
+
                 Assert.Equal(At(60), (await server.NextAsync()).Header("Measurements-Time"));
             }
             else
             {
-                // The sample of 60 s waited meanwhile: it follows, spaced two thirds of an interval after the recovery.
-                var spacing = DeliveryLoop.Spacing(Seconds(20));
+                // The sample of 60 s waited meanwhile: it follows one ramp-in gap after the recovery.
+                var spacing = DrainPacer.RampInGap(Seconds(20));
                 await host.Time.WaitForTimerAsync(spacing);
                 host.Time.Advance(Seconds(80 - retriedAt));
                 host.Time.Advance(Seconds(retriedAt) + spacing - Seconds(80));
@@ -166,13 +174,13 @@ public sealed class FailureTests
         Assert.Contains("no response within 00:00:03", failed.Message, StringComparison.Ordinal);
 
         // The failure happened at 16 s + 3 s: the sample of 16 s is retried one backoff (1 s) later, with its own time;
-        // the sample taken meanwhile follows two thirds of an interval after it.
+        // the sample taken meanwhile follows one ramp-in gap after it.
         server.RespondWithStatus(HttpStatusCode.OK);
         await host.Time.WaitForTimerAsync(Seconds(1));
         host.Time.Advance(Seconds(1));
         Assert.Equal(At(16), (await server.NextAsync()).Header("Measurements-Time"));
         await host.WaitForLogAsync("Recovered");
-        var spacing = DeliveryLoop.Spacing(Seconds(4));
+        var spacing = DrainPacer.RampInGap(Seconds(4));
         await host.Time.WaitForTimerAsync(spacing);
         host.Time.Advance(spacing);
         Assert.Equal(At(20), (await server.NextAsync()).Header("Measurements-Time"));
