@@ -43,25 +43,12 @@ public sealed class FleetSimulationTests(FleetFixture fleet, ITestOutputHelper o
     }
 
     [Fact]
-    public void Library_defaults_recover_from_an_outage_within_twice_the_steady_rate()
+    public void Library_defaults_recover_within_twice_the_steady_rate_in_every_outage_scenario()
     {
-        // The goal. A recovered dyno waits 0.7–1 interval before its second POST, then drains 0.5–0.9 of an interval apart:
-        // the recoveries no longer land on top of drains already under way.
-        Assert.All(
-            Defaults().Where(r => r.Scenario == Scenario.Outage1Min || r.Scenario == Scenario.Outage10Min),
-            r => Assert.True(r.PeakRatio <= 2, $"{r.Scenario.Name}: {r.PeakRatio:0.00}"));
-    }
-
-    [Fact]
-    public void Library_defaults_stay_within_2_2_times_the_steady_rate_against_an_endpoint_up_half_the_time()
-    {
-        // Not the goal of 2, and no pacing reaches it while delivering 99 %: up 30 s of every 60, the up halves must carry
-        // three samples per dyno per 30 s just to keep up (twice the steady rate); the 3.5-minute backlog lowers that to
-        // about 1.7 over 20 minutes. The library drains at 1.8 there and peaks at 2.05–2.17 over nine seeds
-        // (docs/fleet-simulation.md).
-        var flapping = Defaults().Single(r => r.Scenario == Scenario.Flapping);
-
-        Assert.True(flapping.PeakRatio <= 2.2, $"{flapping.PeakRatio:0.00}");
+        // The goal. A recovered dyno waits 0.7–1 interval before its second POST, then drains 0.5–0.9 of an interval
+        // apart: the recoveries no longer land on top of drains already under way. Against the flapping endpoint the drain
+        // is urgent only while samples wait behind the one being sent.
+        Assert.All(Defaults().Where(r => r.Scenario.HasOutage), r => Assert.True(r.PeakRatio <= 2, $"{r.Scenario.Name}: {r.PeakRatio:0.00}"));
     }
 
     [Fact]

@@ -250,7 +250,7 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
             var sample = policy.Jitter ? spacingDraws.NextDouble() : 0.5;
             var gap = (policy.PreviousPacing ? PreviousGap(sample)
                 : rampIn ? LibraryPolicy.RampInGap(_postInterval, sample)
-                : flapping ? LibraryPolicy.UrgentGap(_postInterval, sample)
+                : flapping && waitingBehind ? LibraryPolicy.UrgentGap(_postInterval, sample)
                 : LibraryPolicy.CalmGap(_postInterval, sample)).TotalSeconds;
             draining |= waitingBehind || (rampIn && !policy.PreviousPacing);
             rampIn = false;

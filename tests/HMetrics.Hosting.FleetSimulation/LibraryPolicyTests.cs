@@ -22,7 +22,7 @@ public sealed class LibraryPolicyTests(ITestOutputHelper output)
         // Jitter off: the middle of each range.
         Assert.Equal(TimeSpan.FromMilliseconds(17_000), LibraryPolicy.RampInGap(interval));
         Assert.Equal(TimeSpan.FromMilliseconds(14_000), LibraryPolicy.CalmGap(interval));
-        Assert.Equal(TimeSpan.FromMilliseconds(11_000), LibraryPolicy.UrgentGap(interval));
+        Assert.Equal(TimeSpan.FromMilliseconds(11_200), LibraryPolicy.UrgentGap(interval));
 
         // Jitter on: one sample in [0, 1) per gap, across the range; never more than an interval, so no sample is older
         // when sent than the one before it.
@@ -30,8 +30,8 @@ public sealed class LibraryPolicyTests(ITestOutputHelper output)
         Assert.Equal(TimeSpan.FromMilliseconds(19_999), LibraryPolicy.RampInGap(interval, 0.99995));
         Assert.Equal(TimeSpan.FromMilliseconds(10_000), LibraryPolicy.CalmGap(interval, 0));
         Assert.Equal(TimeSpan.FromMilliseconds(17_999), LibraryPolicy.CalmGap(interval, 0.99995));
-        Assert.Equal(TimeSpan.FromMilliseconds(9_000), LibraryPolicy.UrgentGap(interval, 0));
-        Assert.Equal(TimeSpan.FromMilliseconds(12_999), LibraryPolicy.UrgentGap(interval, 0.99995));
+        Assert.Equal(TimeSpan.FromMilliseconds(8_000), LibraryPolicy.UrgentGap(interval, 0));
+        Assert.Equal(TimeSpan.FromMilliseconds(14_399), LibraryPolicy.UrgentGap(interval, 0.99995));
         Assert.Equal(TimeSpan.FromMilliseconds(19_999), LibraryPolicy.RampInGap(interval, Math.BitDecrement(1.0)));
         Assert.Equal(TimeSpan.FromMilliseconds(5), LibraryPolicy.UrgentGap(TimeSpan.FromMilliseconds(10)));
     }

@@ -59,7 +59,7 @@ internal sealed class DeliveryLoop
             return false;
         }
 
-        await SendAsync(sample, settings, cancellationToken).ConfigureAwait(false);
+        _ = await SendAsync(sample, settings, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
@@ -84,17 +84,20 @@ internal sealed class DeliveryLoop
 
     /// <summary>Sends one sample and accounts for the outcome; throws <see cref="ReportFailedException"/> when it fails.</summary>
     /// <remarks>The sample must be the backlog's head, marked in flight. Its state machine is pooled: one per attempt otherwise.</remarks>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SendAsync(Sample sample, ReporterSettings settings, CancellationToken cancellationToken)
+    /// <returns>The timestamp of the answer.</returns>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<long> SendAsync(Sample sample, ReporterSettings settings, CancellationToken cancellationToken)
     {
         var remove = false;
         try
         {
             var status = await _sender.SendAsync(sample, settings, cancellationToken).ConfigureAwait(false);
+            var deliveredAt = _context.Time.GetTimestamp();
             remove = true;
             var (failures, since) = _context.Status.Succeeded(_context.Time.GetUtcNow());
             _context.Failures.Recovered(settings.Endpoint.Redacted, failures, since is { } s ? _context.Time.GetUtcNow() - s : TimeSpan.Zero);
             Log.ReportDelivered(_context.Logger, sample.Count, settings.Endpoint.Redacted, (int)status);
+            return deliveredAt;
         }
         catch (ReportFailedException failure) when (failure.RejectsSample)
         {
@@ -156,8 +159,8 @@ internal sealed class DeliveryLoop
                 }
             }
 
-            await SendAsync(sample, settings, cancellationToken).ConfigureAwait(false);
-            _pacer.Delivered(waitingBehind, waited: wait > TimeSpan.Zero);
+            var deliveredAt = await SendAsync(sample, settings, cancellationToken).ConfigureAwait(false);
+            _pacer.Delivered(deliveredAt, waitingBehind, waited: wait > TimeSpan.Zero);
             delivered = true;
             _context.Instruments.BackingOff(TimeSpan.Zero);
         }

@@ -17,8 +17,10 @@ namespace HMetrics.Hosting.Reporting;
 /// Any gap of at most one interval is safe for the backlog: samples are one interval apart, so a sample is never older when
 /// it is sent than the one sent before it. Speed only matters when the endpoint fails again before the backlog is gone, and
 /// that is what the loop watches for: a failure after a recovery, before the all-clear window has passed, means the endpoint
-/// flaps, and until the all-clear the backlog drains urgently, 0.45 to 0.65 of an interval apart (1.8 times the steady
-/// rate), without a ramp-in: an endpoint up only half the time gives a dyno half the time to deliver everything.
+/// flaps, and until the all-clear the backlog drains urgently, 0.4 to 0.72 of an interval apart (1.8 times the steady rate),
+/// without a ramp-in: an endpoint up only half the time gives a dyno half the time to deliver everything. Only samples
+/// still waiting are urgent: the gap before the backlog's last sample (and the regular one after it) stays calm, which
+/// keeps a flapping fleet under twice its steady rate.
 /// </para>
 /// <para>
 /// Each gap is drawn afresh (uniformly within its range when jitter is on, its middle when off), so dynos that recovered in
@@ -47,10 +49,10 @@ internal sealed class DrainPacer
     /// <param name="jitterSample">A number in [0, 1) drawn per gap when jitter is on; 0.5 when it is off.</param>
     public static TimeSpan CalmGap(TimeSpan postInterval, double jitterSample = 0.5) => Gap(postInterval, 0.5, 0.4, jitterSample);
 
-    /// <summary>The gap while a backlog drains against a flapping endpoint: 0.45 to 0.65 of an interval.</summary>
+    /// <summary>The gap while a backlog drains against a flapping endpoint: 0.4 to 0.72 of an interval.</summary>
     /// <param name="postInterval">The sampling interval.</param>
     /// <param name="jitterSample">A number in [0, 1) drawn per gap when jitter is on; 0.5 when it is off.</param>
-    public static TimeSpan UrgentGap(TimeSpan postInterval, double jitterSample = 0.5) => Gap(postInterval, 0.45, 0.2, jitterSample);
+    public static TimeSpan UrgentGap(TimeSpan postInterval, double jitterSample = 0.5) => Gap(postInterval, 0.4, 0.32, jitterSample);
 
     /// <summary>How long to wait before sending the backlog's head; zero when nothing paces it.</summary>
     /// <param name="waitingBehind">Whether samples already waited behind the head when it was taken.</param>
@@ -59,7 +61,7 @@ internal sealed class DrainPacer
     public TimeSpan WaitBeforeSend(bool waitingBehind, TimeSpan postInterval, double jitterSample)
     {
         var gap = _rampIn ? RampInGap(postInterval, jitterSample)
-            : _flapping ? UrgentGap(postInterval, jitterSample)
+            : _flapping && waitingBehind ? UrgentGap(postInterval, jitterSample)
             : CalmGap(postInterval, jitterSample);
         _draining |= waitingBehind || _rampIn;
         _rampIn = false;
@@ -73,11 +75,15 @@ internal sealed class DrainPacer
     }
 
     /// <summary>A POST succeeded.</summary>
+    /// <param name="deliveredAt">
+    /// The <see cref="TimeProvider.GetTimestamp"/> of the answer, taken before anything is logged: the next gap counts from
+    /// the delivery, not from whenever this bookkeeping runs.
+    /// </param>
     /// <param name="waitingBehind">Whether samples waited behind it when it was taken.</param>
     /// <param name="waited">Whether it was paced.</param>
-    public void Delivered(bool waitingBehind, bool waited)
+    public void Delivered(long deliveredAt, bool waitingBehind, bool waited)
     {
-        _lastDelivered = _time.GetTimestamp();
+        _lastDelivered = deliveredAt;
 
         // A drain lasts until a POST goes out unpaced with nothing behind it: the first regular sample after it included.
         _draining = waitingBehind || (_draining && waited);
