@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace HMetrics.Hosting;
 
 /// <summary>
@@ -112,14 +110,12 @@ public sealed class HerokuMetricsOptions
     /// Gets or sets the <c>User-Agent</c> header of each report.
     /// </summary>
     /// <value>Defaults to <c>hmetrics/1.0 (app using HMetrics.Hosting package)</c>.</value>
-    [Required(AllowEmptyStrings = false, ErrorMessage = "HerokuMetrics:UserAgent must not be empty; remove the setting to use the default.")]
     public string UserAgent { get; set; } = DefaultUserAgent;
 
     /// <summary>
     /// Gets or sets which metric names a report carries.
     /// </summary>
     /// <value>Defaults to <see cref="HerokuMetricsSchema.Go"/>, the set the Heroku Dashboard charts.</value>
-    [EnumDataType(typeof(HerokuMetricsSchema), ErrorMessage = "HerokuMetrics:Schema must be Go, DotNet or Both.")]
     public HerokuMetricsSchema Schema { get; set; } = HerokuMetricsSchema.Go;
 
     /// <summary>

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace HMetrics.Hosting.Options;
 
 /// <summary>
-/// Runs both validators at start-up (ValidateOnStart) and hands validation of later reloads to the reporter.
+/// Runs the validator at start-up (ValidateOnStart) and hands validation of later reloads to the reporter.
 /// </summary>
 /// <remarks>
 /// A validator that fails inside <see cref="IOptionsMonitor{TOptions}"/> throws out of the configuration reload
@@ -13,8 +13,7 @@ namespace HMetrics.Hosting.Options;
 /// </remarks>
 internal sealed class HerokuMetricsOptionsReloadGuard : IValidateOptions<HerokuMetricsOptions>
 {
-    private readonly HerokuMetricsOptionsValidator _annotations = new();
-    private readonly HerokuMetricsOptionsCustomValidator _rules = new();
+    private readonly HerokuMetricsOptionsValidator _rules = new();
     private volatile bool _throwing = true;
 
     public void StopThrowing() => _throwing = false;
@@ -22,11 +21,5 @@ internal sealed class HerokuMetricsOptionsReloadGuard : IValidateOptions<HerokuM
     public ValidateOptionsResult Validate(string? name, HerokuMetricsOptions options) =>
         _throwing ? Check(name, options) : ValidateOptionsResult.Skip;
 
-    public ValidateOptionsResult Check(string? name, HerokuMetricsOptions options)
-    {
-        var builder = new ValidateOptionsResultBuilder();
-        builder.AddResult(_annotations.Validate(name, options));
-        builder.AddResult(_rules.Validate(name, options));
-        return builder.Build();
-    }
+    public ValidateOptionsResult Check(string? name, HerokuMetricsOptions options) => _rules.Validate(name, options);
 }

@@ -169,7 +169,7 @@ public sealed class GeneratedRedactionTests
     public void No_generated_secret_survives_redaction_validation_or_scrubbing(int seed)
     {
         var random = new Random(seed);
-        var validator = new HerokuMetricsOptionsCustomValidator();
+        var validator = new HerokuMetricsOptionsValidator();
         for (var i = 0; i < 100; i++)
         {
             var c = Generate(random);
@@ -211,7 +211,7 @@ public sealed class GeneratedRedactionTests
         {
             var url = $"https://u:{password}@example.com/metrics/{Uuid}";
 
-            var message = new HerokuMetricsOptionsCustomValidator()
+            var message = new HerokuMetricsOptionsValidator()
                 .Validate(Microsoft.Extensions.Options.Options.DefaultName, new HerokuMetricsOptions { Endpoint = url }).FailureMessage;
 
             Assert.Contains("HerokuMetrics:Endpoint", message, StringComparison.Ordinal);

@@ -12,7 +12,7 @@ public sealed class DurationFloorTests
     private const string Url = "http://127.0.0.1:9/metrics/0b9c1f2e-4a5d-4c3b-9e8f-7a6b5c4d3e2f";
 
     private static ValidateOptionsResult Validate(HerokuMetricsOptions options) =>
-        new HerokuMetricsOptionsCustomValidator().Validate(Microsoft.Extensions.Options.Options.DefaultName, options);
+        new HerokuMetricsOptionsValidator().Validate(Microsoft.Extensions.Options.Options.DefaultName, options);
 
     public static TheoryData<string, TimeSpan> BelowTheFloor() => new()
     {
