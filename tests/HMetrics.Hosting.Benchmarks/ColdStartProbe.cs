@@ -85,12 +85,24 @@ internal static class ColdStartProbe
     public static async Task RunPhasesAsync(bool withMetrics)
     {
         var phases = new List<string>();
+        var loaded = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         var stopwatch = Stopwatch.StartNew();
         void Mark(string name)
         {
+            var elapsed = stopwatch.Elapsed.TotalMilliseconds;
+            var assemblies = AppDomain.CurrentDomain.GetAssemblies();
             phases.Add(string.Create(
                 CultureInfo.InvariantCulture,
-                $"{name}={stopwatch.Elapsed.TotalMilliseconds:F1}ms/{JitInfo.GetCompiledMethodCount()}jit/{JitInfo.GetCompilationTime().TotalMilliseconds:F1}jitms/{AppDomain.CurrentDomain.GetAssemblies().Length}asm"));
+                $"{name}={elapsed:F1}ms/{JitInfo.GetCompiledMethodCount()}jit/{JitInfo.GetCompilationTime().TotalMilliseconds:F1}jitms/{assemblies.Length}asm"));
+
+            // Which assemblies each step loaded (not for the first mark: that is the process's own start).
+            var added = assemblies.Select(a => a.GetName().Name ?? "?").Where(seen.Add).Order(StringComparer.Ordinal).ToList();
+            if (phases.Count > 1 && added.Count > 0)
+            {
+                loaded.Add(name + ": " + string.Join(',', added));
+            }
+
             stopwatch.Restart();
         }
 
@@ -109,6 +121,7 @@ internal static class ColdStartProbe
         Mark("start");
         await host.StopAsync();
         Console.WriteLine(string.Join(' ', phases));
+        Console.WriteLine(string.Join(" | ", loaded));
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
