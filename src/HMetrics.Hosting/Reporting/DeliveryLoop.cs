@@ -24,7 +24,11 @@ internal sealed class DeliveryLoop
     private readonly ReportingContext _context;
     private readonly WakeSignal _available = new();
     private readonly DrainPacer _pacer;
-    private (ReporterSettings Settings, ResiliencePipeline Pipeline)? _pipeline;
+
+    // Two reference fields, not a tuple: a struct field naming a Polly type makes loading this class load Polly, and the
+    // class is loaded as soon as activation is compiled; this way Polly loads when the loop first runs.
+    private ReporterSettings? _pipelineSettings;
+    private ResiliencePipeline? _pipeline;
 
     public DeliveryLoop(SampleBacklog backlog, SampleSender sender, ReporterSettingsSource settings, ReportingContext context)
     {
@@ -182,15 +186,16 @@ internal sealed class DeliveryLoop
 
     private ResiliencePipeline PipelineFor(ReporterSettings settings)
     {
-        if (_pipeline is { } cached && ReferenceEquals(cached.Settings, settings))
+        if (_pipeline is { } cached && ReferenceEquals(_pipelineSettings, settings))
         {
-            return cached.Pipeline;
+            return cached;
         }
 
         var pipeline = new ResiliencePipelineBuilder { TimeProvider = _context.Time }
             .AddRetry(DeliveryRetry.Create(settings, OnRetry))
             .Build();
-        _pipeline = (settings, pipeline);
+        _pipelineSettings = settings;
+        _pipeline = pipeline;
         return pipeline;
     }
 

@@ -114,12 +114,30 @@ internal sealed class HerokuMetricsReporter : BackgroundService
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Off the host's start path: BackgroundService already runs this on the thread pool, but activation's loading and
+        // JIT would still compete with the host's own start-up for the cores; it waits until the host has started. Until
+        // then only this method is compiled, and it names nothing of activation: compiling a method that reaches the
+        // delivery loop loads Polly, before the host has started.
+        if (_lifetime is { ApplicationStarted: { IsCancellationRequested: false, CanBeCanceled: true } started })
+        {
+            var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (started.UnsafeRegister(static s => ((TaskCompletionSource)s!).TrySetResult(), signal))
+            using (stoppingToken.UnsafeRegister(static s => ((TaskCompletionSource)s!).TrySetResult(), signal))
+            {
+                await signal.Task.ConfigureAwait(false);
+            }
+        }
+
+        if (!stoppingToken.IsCancellationRequested)
+        {
+            await RunAsync(stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
         try
         {
-            // Off the host's start path: BackgroundService already starts this on the thread pool, but activation's loading
-            // and JIT would still compete with the host's own start-up for the cores; it waits until the host has started.
-            await Task.Yield();
-            await HostStartedAsync(stoppingToken).ConfigureAwait(false);
             if (TryActivate(stoppingToken) is not { } active)
             {
                 return;
@@ -136,23 +154,6 @@ internal sealed class HerokuMetricsReporter : BackgroundService
             // The retry strategy handles every failure; this is the last line so nothing can stop the host.
             Log.UnexpectedError(_logger, SampleSender.Describe(ex, _active?.Settings.Current.Endpoint));
         }
-    }
-
-    private async Task HostStartedAsync(CancellationToken stoppingToken)
-    {
-        if (_lifetime is not { ApplicationStarted: var started } || started.IsCancellationRequested || !started.CanBeCanceled)
-        {
-            return;
-        }
-
-        var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using (started.UnsafeRegister(static s => ((TaskCompletionSource)s!).TrySetResult(), signal))
-        using (stoppingToken.UnsafeRegister(static s => ((TaskCompletionSource)s!).TrySetResult(), signal))
-        {
-            await signal.Task.ConfigureAwait(false);
-        }
-
-        stoppingToken.ThrowIfCancellationRequested();
     }
 
     private static ILogger CreateLogger(ILoggerFactory loggerFactory)
