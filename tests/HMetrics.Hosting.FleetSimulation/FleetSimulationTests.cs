@@ -33,6 +33,16 @@ public sealed class FleetSimulationTests(FleetFixture fleet, ITestOutputHelper o
     }
 
     [Fact]
+    public void The_pacing_never_sends_a_sample_older_than_the_backlog_keeps_one()
+    {
+        // The backlog drops a sample past MaxAge before taking it; the pacer may then wait, but never longer than an
+        // interval, so a paced sample is never older when sent than the one before it.
+        Assert.All(
+            fleet.Results.Where(r => r.Policy is BacklogPolicy),
+            r => Assert.True(r.SentPastMaxAge == 0, $"{r.Scenario.Name} / {r.Policy.Name}: {r.SentPastMaxAge} sent past MaxAge"));
+    }
+
+    [Fact]
     public void Library_defaults_deliver_more_than_the_old_catch_up_policy_in_every_outage()
     {
         foreach (var r in Defaults().Where(r => r.Scenario.HasOutage))

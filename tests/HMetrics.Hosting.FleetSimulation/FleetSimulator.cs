@@ -40,7 +40,8 @@ internal sealed record FleetResult(
     long AtRiskDeliverable,
     long AtRiskDelivered,
     long Requests,
-    long Wasted)
+    long Wasted,
+    long SentPastMaxAge)
 {
     /// <summary>
     /// Gets the busiest 1-s bin over the steady rate (dynos ÷ interval): in the recovery windows when the scenario has
@@ -139,7 +140,8 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
             atRisk,
             tally.AtRiskDelivered,
             tally.Requests,
-            tally.Wasted);
+            tally.Wasted,
+            tally.SentPastMaxAge);
     }
 
     /// <summary>The deliverable samples of the fleet (and those an outage puts at risk): the same for every policy.</summary>
@@ -408,6 +410,9 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
 
         public long AtRiskDelivered { get; private set; }
 
+        /// <summary>Gets the successful POSTs of a sample older than <c>MaxAge</c>: the pacing's wait must never make one.</summary>
+        public long SentPastMaxAge { get; private set; }
+
         public void Request(double t)
         {
             Bins[(int)t]++;
@@ -417,10 +422,16 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
         /// <summary>
         /// A sample measured at <paramref name="measuredAt"/> reached the endpoint at <paramref name="sentAt"/> with its
         /// own time: delivered if the endpoint still accepts it. (The backlog drops a sample past MaxAge before it is
-        /// taken; the spacing wait can then add up to 0.65 of an interval, still well within the endpoint's window.)
+        /// taken; a paced one is never older when sent than the one before it, since no gap exceeds an interval.)
         /// </summary>
         public void Deliver(double measuredAt, double sentAt)
         {
+            // A millisecond of slack: the gaps are whole milliseconds, the sample times are not.
+            if (sentAt - measuredAt > _maxAge + 1e-3)
+            {
+                SentPastMaxAge++;
+            }
+
             if (measuredAt + _maxAge > scenario.Horizon || sentAt - measuredAt > _window)
             {
                 return;
