@@ -207,13 +207,8 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
         var runStarted = t;
         var delivered = false;
 
-        // The pacer's fields (DrainPacer), which outlive runs.
-        var draining = false;
-        var lastDelivered = double.NegativeInfinity;
-        var failedSinceDelivery = false;
-        var recoveredInExecution = false;
-        var flapping = false;
-        var rampIn = false;
+        // The loop's pacer outlives runs.
+        SimulatedPacing pacing = policy.PreviousPacing ? new PreviousPacing(_postInterval) : new LibraryPacing(_postInterval);
         while (true)
         {
             TakeDueSamples(ref nextSample, t, horizon, ring, headInFlight: false);
@@ -236,27 +231,19 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
 
             if (delivered && t - runStarted >= _resetAfter)
             {
-                // All clear: the execution ends and the next one starts Polly's attempt count (and its jitter) afresh;
-                // DrainPacer.AllClear forgets the recovery and the flapping.
+                // All clear: the execution ends and the next one starts Polly's attempt count (and its jitter) afresh.
                 delays = policy.Delays.Draw(draws);
                 attempt = 0;
                 runStarted = t;
                 delivered = false;
-                (recoveredInExecution, flapping) = (false, false);
+                pacing.AllClear();
             }
 
             // The head is in flight from here. Only what already waited behind it counts as a backlog.
             var waitingBehind = ring.Count > 1;
 
-            // DrainPacer.WaitBeforeSend: a gap drawn on every pass (UseJitter ? NextDouble() : 0.5), by the pace.
-            var sample = policy.Jitter ? spacingDraws.NextDouble() : 0.5;
-            var gap = (policy.PreviousPacing ? PreviousGap(sample)
-                : rampIn ? LibraryPolicy.RampInGap(_postInterval, sample)
-                : flapping && waitingBehind ? LibraryPolicy.UrgentGap(_postInterval, sample)
-                : LibraryPolicy.CalmGap(_postInterval, sample)).TotalSeconds;
-            draining |= waitingBehind || (rampIn && !policy.PreviousPacing);
-            rampIn = false;
-            var wait = draining ? gap - (t - lastDelivered) : 0;
+            // A jitter sample drawn on every pass (UseJitter ? NextDouble() : 0.5), as the loop does.
+            var wait = pacing.WaitBeforeSend(t, waitingBehind, policy.Jitter ? spacingDraws.NextDouble() : 0.5);
 
             // The library compares TimeSpans: a wait counts from one tick (100 ns) up.
             var waited = wait >= Tick;
@@ -275,24 +262,13 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
             if (scenario.IsUp(t))
             {
                 tally.Deliver(ring.RemoveHead(), t);
-
-                // DrainPacer.Delivered.
-                lastDelivered = t;
-                draining = waitingBehind || (draining && waited);
-                if (failedSinceDelivery)
-                {
-                    failedSinceDelivery = false;
-                    flapping |= recoveredInExecution;
-                    rampIn = !recoveredInExecution;
-                    recoveredInExecution = true;
-                }
-
+                pacing.Delivered(t, waitingBehind, waited);
                 delivered = true;
                 continue;
             }
 
             tally.Wasted++;
-            failedSinceDelivery = true;
+            pacing.Failed();
             if (attempt >= delays.Length)
             {
                 throw new InvalidOperationException($"A Polly execution ran past the {delays.Length} precomputed attempts: raise the pool's length.");
@@ -305,10 +281,6 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
             delivered = false;
         }
     }
-
-    /// <summary>The drain gap before the pacer, for the what-if row: 0.45–0.65 of an interval, floored to milliseconds.</summary>
-    private TimeSpan PreviousGap(double sample) =>
-        TimeSpan.FromMilliseconds(Math.Floor(_postInterval.TotalMilliseconds * (0.45 + (0.2 * sample))));
 
     /// <summary>
     /// The sampler (<c>SampleBacklog.Add</c>): every sample due by <paramref name="t"/> enters the backlog; a full backlog

@@ -1,4 +1,5 @@
 using HMetrics.Hosting;
+using HMetrics.Hosting.Reporting;
 using Xunit.Abstractions;
 
 namespace HMetrics.Hosting.FleetSimulation;
@@ -20,20 +21,20 @@ public sealed class LibraryPolicyTests(ITestOutputHelper output)
         var interval = TimeSpan.FromSeconds(20);
 
         // Jitter off: the middle of each range.
-        Assert.Equal(TimeSpan.FromMilliseconds(17_000), LibraryPolicy.RampInGap(interval));
-        Assert.Equal(TimeSpan.FromMilliseconds(14_000), LibraryPolicy.CalmGap(interval));
-        Assert.Equal(TimeSpan.FromMilliseconds(11_200), LibraryPolicy.UrgentGap(interval));
+        Assert.Equal(TimeSpan.FromMilliseconds(17_000), DrainPacer.RampInGap(interval));
+        Assert.Equal(TimeSpan.FromMilliseconds(14_000), DrainPacer.CalmGap(interval));
+        Assert.Equal(TimeSpan.FromMilliseconds(11_200), DrainPacer.UrgentGap(interval));
 
         // Jitter on: one sample in [0, 1) per gap, across the range; never more than an interval, so no sample is older
         // when sent than the one before it.
-        Assert.Equal(TimeSpan.FromMilliseconds(14_000), LibraryPolicy.RampInGap(interval, 0));
-        Assert.Equal(TimeSpan.FromMilliseconds(19_999), LibraryPolicy.RampInGap(interval, 0.99995));
-        Assert.Equal(TimeSpan.FromMilliseconds(10_000), LibraryPolicy.CalmGap(interval, 0));
-        Assert.Equal(TimeSpan.FromMilliseconds(17_999), LibraryPolicy.CalmGap(interval, 0.99995));
-        Assert.Equal(TimeSpan.FromMilliseconds(8_000), LibraryPolicy.UrgentGap(interval, 0));
-        Assert.Equal(TimeSpan.FromMilliseconds(14_399), LibraryPolicy.UrgentGap(interval, 0.99995));
-        Assert.Equal(TimeSpan.FromMilliseconds(19_999), LibraryPolicy.RampInGap(interval, Math.BitDecrement(1.0)));
-        Assert.Equal(TimeSpan.FromMilliseconds(5), LibraryPolicy.UrgentGap(TimeSpan.FromMilliseconds(10)));
+        Assert.Equal(TimeSpan.FromMilliseconds(14_000), DrainPacer.RampInGap(interval, 0));
+        Assert.Equal(TimeSpan.FromMilliseconds(19_999), DrainPacer.RampInGap(interval, 0.99995));
+        Assert.Equal(TimeSpan.FromMilliseconds(10_000), DrainPacer.CalmGap(interval, 0));
+        Assert.Equal(TimeSpan.FromMilliseconds(17_999), DrainPacer.CalmGap(interval, 0.99995));
+        Assert.Equal(TimeSpan.FromMilliseconds(8_000), DrainPacer.UrgentGap(interval, 0));
+        Assert.Equal(TimeSpan.FromMilliseconds(14_399), DrainPacer.UrgentGap(interval, 0.99995));
+        Assert.Equal(TimeSpan.FromMilliseconds(19_999), DrainPacer.RampInGap(interval, Math.BitDecrement(1.0)));
+        Assert.Equal(TimeSpan.FromMilliseconds(5), DrainPacer.UrgentGap(TimeSpan.FromMilliseconds(10)));
     }
 
     [Fact]
