@@ -30,22 +30,28 @@ internal sealed class LoopbackSink : IAsyncDisposable
         var app = builder.Build();
         app.Run(static async context =>
         {
-            var reader = context.Request.BodyReader;
-            while (true)
-            {
-                var result = await reader.ReadAsync(context.RequestAborted);
-                reader.AdvanceTo(result.Buffer.End);
-                if (result.IsCompleted)
-                {
-                    break;
-                }
-            }
+            await LoopbackSink.DrainBodyAsync(context);
 
             context.Response.StatusCode = StatusCodes.Status200OK;
         });
         await app.StartAsync();
         var url = new Uri(new Uri(app.Urls.First()), "/metrics/0b9c1f2e-4a5d-4c3b-9e8f-7a6b5c4d3e2f");
         return new LoopbackSink(app, url);
+    }
+
+    /// <summary>Reads the request body to its end without copying it, as cheaply as Kestrel allows.</summary>
+    internal static async Task DrainBodyAsync(HttpContext context)
+    {
+        var reader = context.Request.BodyReader;
+        while (true)
+        {
+            var result = await reader.ReadAsync(context.RequestAborted);
+            reader.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted)
+            {
+                return;
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -27,16 +27,7 @@ internal static class ReportCostSink
         app.MapPost("/r/{token}", static async (string token, HttpContext context) =>
         {
             var arrived = Stopwatch.GetTimestamp();
-            var reader = context.Request.BodyReader;
-            while (true)
-            {
-                var result = await reader.ReadAsync(context.RequestAborted);
-                reader.AdvanceTo(result.Buffer.End);
-                if (result.IsCompleted)
-                {
-                    break;
-                }
-            }
+            await LoopbackSink.DrainBodyAsync(context);
 
             lock (Arrivals)
             {
