@@ -15,7 +15,7 @@ internal sealed class ReporterSettingsSource : IDisposable
 {
     private readonly IOptionsMonitor<HerokuMetricsOptions> _monitor;
     private readonly HerokuMetricsOptionsReloadGuard _validation;
-    private readonly ILogger _logger;
+    private readonly SafeLogger _logger;
     private readonly Lock _lock = new();
     private readonly HerokuMetricsOptions _initialOptions;
     private ReporterSettings _current;
@@ -31,7 +31,7 @@ internal sealed class ReporterSettingsSource : IDisposable
         ReporterSettings initial,
         IOptionsMonitor<HerokuMetricsOptions> monitor,
         HerokuMetricsOptionsReloadGuard validation,
-        ILogger logger)
+        SafeLogger logger)
     {
         _initialOptions = initialOptions;
         _current = initial;

@@ -37,7 +37,7 @@ internal sealed class UnknownKeyDetector(ILoggerFactory loggerFactory)
 
     internal static IReadOnlyList<string> KnownKeys => _knownKeys;
 
-    private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
+    private readonly SafeLogger _logger = Guard.CreateLogger(loggerFactory);
     private readonly Lock _lock = new();
     private readonly HashSet<string> _reported = new(StringComparer.OrdinalIgnoreCase);
     private IChangeToken? _generation;

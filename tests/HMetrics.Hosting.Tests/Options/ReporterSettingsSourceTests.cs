@@ -24,7 +24,7 @@ public sealed class ReporterSettingsSourceTests
         Assert.True(ReporterSettings.TryCreate(startedWith, null, out var initial));
         var guard = new HerokuMetricsOptionsReloadGuard();
         guard.StopThrowing();
-        return new ReporterSettingsSource(startedWith, initial!, monitor.Object, guard, _logger);
+        return new ReporterSettingsSource(startedWith, initial!, monitor.Object, guard, new SafeLogger(_logger));
     }
 
     [Fact]
