@@ -45,10 +45,10 @@ internal static partial class Log
     [LoggerMessage(8, LogLevel.Debug, "Heroku metrics report of {Count} metrics delivered to {Endpoint} with status {StatusCode}.", EventName = "ReportDelivered")]
     public static partial void ReportDelivered(SafeLogger logger, int count, string endpoint, int statusCode);
 
-    [LoggerMessage(9, LogLevel.Warning, "Final Heroku metrics report to {Endpoint} on shutdown failed: {Reason}. Its counts are not delivered.", EventName = "FlushFailed")]
+    [LoggerMessage(9, LogLevel.Warning, "Heroku metrics could not deliver every sample to {Endpoint} on shutdown: {Reason}. SamplesDropped says which.", EventName = "FlushFailed")]
     public static partial void FlushFailed(SafeLogger logger, string endpoint, string reason);
 
-    [LoggerMessage(10, LogLevel.Debug, "Final Heroku metrics report of {Count} metrics delivered to {Endpoint} on shutdown.", EventName = "Flushed")]
+    [LoggerMessage(10, LogLevel.Debug, "Heroku metrics delivered {Count} samples to {Endpoint} on shutdown.", EventName = "Flushed")]
     public static partial void Flushed(SafeLogger logger, int count, string endpoint);
 
     // The error is text, scrubbed by FailureText with the stack trace: an exception object would reach providers unscrubbed.
@@ -61,8 +61,8 @@ internal static partial class Log
     [LoggerMessage(13, LogLevel.Warning, "Heroku metrics reports to {Endpoint} are still failing: {Reason}. Attempt {Attempt}; {Repeats} identical failures in the last {Period} were logged at Debug only; next try in {Delay}.", EventName = "FailuresContinuing")]
     public static partial void FailuresContinuing(SafeLogger logger, string endpoint, string reason, int attempt, int repeats, TimeSpan period, TimeSpan delay);
 
-    [LoggerMessage(14, LogLevel.Warning, "Heroku metrics dropped {Count} samples measured between {From} and {To}: the endpoint no longer accepts measurements that old, so those intervals stay empty on the charts.", EventName = "SamplesDropped")]
-    public static partial void SamplesDropped(SafeLogger logger, int count, string from, string to);
+    [LoggerMessage(14, LogLevel.Warning, "Heroku metrics dropped {Count} samples measured between {From} and {To}: {Reason}, so those intervals stay empty on the charts.", EventName = "SamplesDropped")]
+    public static partial void SamplesDropped(SafeLogger logger, int count, string from, string to, string reason);
 
     [LoggerMessage(15, LogLevel.Warning, "Heroku metrics endpoint {Endpoint} rejected the sample measured at {MeasuredAt} with status {StatusCode}; re-sending it cannot succeed, so it is dropped.", EventName = "SampleRejected")]
     public static partial void SampleRejected(SafeLogger logger, string endpoint, string measuredAt, int statusCode);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using HMetrics.Hosting.Tests.Helpers;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using static HMetrics.Hosting.Tests.Helpers.Timeline;
 
@@ -14,7 +15,7 @@ public sealed class FailureTests
 {
     public static TheoryData<string> Failures =>
     [
-        "400", "429 Retry-After 7", "500", "503 Retry-After 3", "503 Retry-After date +30s", "307", "hang", "drop",
+        "429 Retry-After 7", "500", "503 Retry-After 3", "503 Retry-After date +30s", "307", "hang", "drop",
     ];
 
     [Theory]
@@ -61,15 +62,6 @@ public sealed class FailureTests
             host.Time.Advance(expectedDelay);
         }
 
-        if (failure == "400")
-        {
-            // The endpoint rejected the sample itself: re-sending the same bytes cannot help, so it is dropped and the
-            // next sample is delivered on its own schedule.
-            Assert.Single(host.Records("SampleRejected"));
-            host.Time.Advance(Seconds(60 - retriedAt));
-            Assert.Equal(At(60), (await server.NextAsync()).Header("Measurements-Time"));
-        }
-        else
         {
             // The failed sample is retried with its own Measurements-Time, so its counts land in its own minute.
             // Fake time moves only once the client has its answer, or the request's own timeout would fire first.
@@ -103,7 +95,7 @@ public sealed class FailureTests
         Assert.Equal(LogLevel.Information, recovered.Level);
         Assert.Equal("1", recovered.GetStructuredStateValue("Attempts"));
 
-        Assert.Equal(failure == "400" ? 2 : 1, host.LibraryRecords(LogLevel.Warning).Count);
+        Assert.Single(host.LibraryRecords(LogLevel.Warning));
         Assert.Empty(host.LibraryRecords(LogLevel.Error));
         Assert.False(host.Service.ExecuteTask!.IsCompleted);
         Assert.Equal(0, elsewhere.RequestCount);
@@ -113,6 +105,33 @@ public sealed class FailureTests
         {
             Assert.Equal(1, server.MaxConcurrentRequests);
         }
+    }
+
+    [Fact]
+    public async Task A_rejected_sample_is_one_warning_with_its_iso_time_dropped_not_retried_and_the_next_goes_on_schedule()
+    {
+        // Issue 21: a 400 logged a ReportFailed and a SampleRejected Warning, backed off, and printed the time in the
+        // machine's culture. The endpoint answered: it is not failing, the sample is.
+        await using var server = await HerokuLikeServer.StartAsync();
+        await using var host = MetricsHost.Create(server, ("HerokuMetrics:BackoffJitter", "00:00:00"));
+        _ = await host.StartAndDeliverFirstReportAsync(server);
+
+        server.RespondWithStatus(HttpStatusCode.BadRequest);
+        host.Time.Advance(Seconds(20));
+        Assert.Equal(At(40), (await server.NextAsync()).Header("Measurements-Time"));
+        var rejected = await host.WaitForLogAsync("SampleRejected");
+
+        server.RespondWithStatus(HttpStatusCode.OK);
+        host.Time.Advance(Seconds(20));
+        Assert.Equal(At(60), (await server.NextAsync()).Header("Measurements-Time"));
+        _ = await host.WaitForLogAsync("ReportDelivered", 2);
+
+        Assert.Equal(LogLevel.Warning, rejected.Level);
+        Assert.Contains("measured at 2026-11-25T12:00:40.000Z with status 400", rejected.Message, StringComparison.Ordinal);
+        Assert.Single(host.LibraryRecords(LogLevel.Warning));
+        Assert.Empty(host.Records("ReportFailed"));
+        Assert.Equal(1, host.Host.Services.GetRequiredService<IHerokuMetricsStatusProvider>().Current.DroppedSamples);
+        Assert.Equal(3, server.RequestCount);
     }
 
     [Fact]
@@ -192,9 +211,6 @@ public sealed class FailureTests
     {
         switch (failure)
         {
-            case "400":
-                server.RespondWithStatus(HttpStatusCode.BadRequest);
-                return (Seconds(1), "status 400 (BadRequest)");
             case "429 Retry-After 7":
                 server.RespondWithStatus(HttpStatusCode.TooManyRequests, "7");
                 return (Seconds(7), "status 429 (TooManyRequests)");

@@ -1,15 +1,23 @@
+using System.Buffers;
 using System.Globalization;
-using System.Net;
 using System.Runtime.CompilerServices;
 
-namespace HMetrics.Hosting.Reporting;
+namespace HMetrics.Hosting.Reporting.Delivery;
 
 /// <summary>
 /// Posts one sample and classifies the outcome: returns on 2xx, throws <see cref="ReportFailedException"/> otherwise.
 /// </summary>
-/// <remarks>Records each attempt in the meter; the failure text it builds never quotes the URL.</remarks>
-internal sealed class SampleSender(ReportInvoker invoker, TimeProvider timeProvider, HerokuMetricsInstruments instruments) : IDisposable
+/// <remarks>
+/// Writes the body from the sample's readings into one reused buffer at send time (one body is in flight at a time), so
+/// waiting samples hold numbers, not bytes. Records each attempt in the meter; the failure text it builds never quotes
+/// the URL.
+/// </remarks>
+internal sealed class SampleSender(ReportInvoker invoker, TimeProvider timeProvider, HerokuMetricsInstruments instruments, SafeLogger logger) : IDisposable
 {
+    // The Both schema's body is about 1.6 KB: one growth at most, once for the life of the reporter.
+    private readonly ArrayBufferWriter<byte> _body = new(1024);
+    private readonly ReportBodyWriter _bodyWriter = new();
+
     // One source for every attempt, re-armed per attempt and reset after it: two new sources and a timer per report were
     // half a kilobyte. Replaced only once cancelled. The caller's token cancels it through one registration per token.
     private CancellationTokenSource? _timeout;
@@ -18,17 +26,18 @@ internal sealed class SampleSender(ReportInvoker invoker, TimeProvider timeProvi
 
     // Pooled: every attempt would otherwise box its state machine once the send goes asynchronous, which it always does.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<HttpStatusCode> SendAsync(Sample sample, ReporterSettings settings, CancellationToken cancellationToken)
+    public async ValueTask<SendResult> SendAsync(Sample sample, ReporterSettings settings, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var timeout = settings.HttpTimeout;
         var endpoint = settings.Endpoint;
+        _body.ResetWrittenCount();
+        var count = _bodyWriter.Write(sample.Schema, sample.Counters, sample.Gauges, _body);
         var timeoutSource = Arm(timeout, cancellationToken);
         var sentAt = timeProvider.GetTimestamp();
-        var payloadBytes = sample.Body.WrittenCount;
+        var payloadBytes = _body.WrittenCount;
         ReportResponse response;
         try
         {
-            using var request = HerokuMetricsClient.CreateRequest(endpoint, sample.Body.WrittenMemory, sample.Count, settings.UserAgent, sample.MeasuredAt);
+            using var request = HerokuMetricsClient.CreateRequest(endpoint, _body.WrittenMemory, count, settings.UserAgent, sample.MeasuredAt);
 
             // A handler chain returns at the response headers and never reads the body: an endless one costs nothing.
             using var answer = await invoker.Current.SendAsync(request, timeoutSource.Token).ConfigureAwait(false);
@@ -58,7 +67,7 @@ internal sealed class SampleSender(ReportInvoker invoker, TimeProvider timeProvi
         }
 
         instruments.Sent(timeProvider.GetElapsedTime(sentAt), payloadBytes);
-        return response.StatusCode;
+        return new SendResult(response.StatusCode, count);
     }
 
     public void Dispose()
@@ -87,13 +96,13 @@ internal sealed class SampleSender(ReportInvoker invoker, TimeProvider timeProvi
         {
             _registration.Dispose();
             _registeredFor = cancellationToken;
-            _registration = cancellationToken.UnsafeRegister(static s => ((SampleSender)s!).CancelCurrent(), this);
+            _registration = Guard.Register(cancellationToken, static s => ((SampleSender)s!).CancelCurrent(), this, logger);
         }
 
         if (cancellationToken.IsCancellationRequested)
         {
             // Cancelled while the previous source was being replaced: the callback may have reached that one instead.
-            source.Cancel();
+            _ = Guard.Cancel(source);
         }
 
         return source;
@@ -110,13 +119,10 @@ internal sealed class SampleSender(ReportInvoker invoker, TimeProvider timeProvi
 
     private void CancelCurrent()
     {
-        try
+        // A source replaced and disposed meanwhile is no loss: the next attempt sees the caller's token cancelled.
+        if (Volatile.Read(ref _timeout) is { } source)
         {
-            Volatile.Read(ref _timeout)?.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // Replaced meanwhile; the next attempt sees the caller's token cancelled.
+            _ = Guard.Cancel(source);
         }
     }
 

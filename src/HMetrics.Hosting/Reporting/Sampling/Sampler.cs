@@ -1,63 +1,58 @@
-using Microsoft.Extensions.Logging;
-
-namespace HMetrics.Hosting.Reporting;
+namespace HMetrics.Hosting.Reporting.Sampling;
 
 /// <summary>
 /// Takes a sample every interval, whether or not the endpoint is up, and hands it to the backlog.
 /// </summary>
 /// <remarks>
 /// One timer, re-armed after each sample for the next due time of the <see cref="SampleSchedule"/>: no thread, no task
-/// and no allocation per sample. A new interval re-arms it at once.
+/// and no allocation per sample. A new interval re-arms it at once. Sampling decides nothing about delivery: it adds to
+/// the backlog and says a sample is waiting; expiry and everything else belong to delivery, on delivery's own task.
 /// </remarks>
 internal sealed class Sampler : IDisposable
 {
-    private readonly RuntimeMetricsCollector _collector;
+    private readonly RuntimeReader _reader;
     private readonly SampleBacklog _backlog;
-    private readonly TimeProvider _timeProvider;
+    private readonly SteadyClock _clock;
     private readonly SafeLogger _logger;
-    private readonly Action<DateTimeOffset, DateTimeOffset> _dropped;
+    private readonly IReportingObserver _observer;
     private readonly Action _sampled;
     private readonly Lock _lock = new();
-    private readonly long _origin;
     private readonly SampleSchedule _schedule;
     private ITimer _timer;
     private HerokuMetricsSchema _schema;
     private bool _stopped;
 
-    /// <param name="collector">Reads the metrics.</param>
+    /// <param name="reader">Reads the runtime.</param>
     /// <param name="backlog">Where samples wait for delivery.</param>
     /// <param name="settings">The interval and schema to start with.</param>
-    /// <param name="timeProvider">The clock.</param>
-    /// <param name="origin">The timestamp the schedule counts from: the reporter's start, which may lie before this call.</param>
+    /// <param name="clock">The reporter's steady clock: the schedule counts from its start, which may lie before this call.</param>
     /// <param name="logger">For a sample that could not be taken.</param>
-    /// <param name="dropped">Told of a sample the full backlog had to drop (its measurement time, twice).</param>
+    /// <param name="observer">Told of a sample the full backlog had to drop, and of the backlog's size.</param>
     /// <param name="sampled">Told that a sample is waiting.</param>
     public Sampler(
-        RuntimeMetricsCollector collector,
+        RuntimeReader reader,
         SampleBacklog backlog,
         ReporterSettings settings,
-        TimeProvider timeProvider,
-        long origin,
+        SteadyClock clock,
         SafeLogger logger,
-        Action<DateTimeOffset, DateTimeOffset> dropped,
+        IReportingObserver observer,
         Action sampled)
     {
-        _collector = collector;
+        _reader = reader;
         _backlog = backlog;
-        _timeProvider = timeProvider;
+        _clock = clock;
         _logger = logger;
-        _dropped = dropped;
+        _observer = observer;
         _sampled = sampled;
         _schema = settings.Schema;
         _schedule = new SampleSchedule(settings.PostInterval);
-        _origin = origin;
 
         // Held while the timer is made: a clock that fires it before CreateTimer returns (a test's fake clock, a stalled
         // thread) waits here until the timer can be re-armed.
         lock (_lock)
         {
-            var due = _schedule.NextDue - Now();
-            _timer = timeProvider.CreateTimer(static s => ((Sampler)s!).OnDue(), this, due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+            var due = _schedule.NextDue - clock.Now;
+            _timer = Guard.CreateTimer(clock.Time, static s => ((Sampler)s!).OnDue(), this, due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan, logger);
         }
     }
 
@@ -73,7 +68,7 @@ internal sealed class Sampler : IDisposable
                 return;
             }
 
-            var now = Now();
+            var now = _clock.Now;
             _schedule.Retime(settings.PostInterval, now);
             _ = _timer.Change(_schedule.NextDue - now, Timeout.InfiniteTimeSpan);
         }
@@ -86,7 +81,7 @@ internal sealed class Sampler : IDisposable
         {
             _stopped = true;
             _ = _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            Take();
+            TryTake();
         }
     }
 
@@ -102,8 +97,6 @@ internal sealed class Sampler : IDisposable
 
     public void Dispose() => _timer.Dispose();
 
-    private TimeSpan Now() => _timeProvider.GetElapsedTime(_origin);
-
     private void OnDue()
     {
         lock (_lock)
@@ -113,17 +106,8 @@ internal sealed class Sampler : IDisposable
                 return;
             }
 
-            try
-            {
-                Take();
-            }
-            catch (Exception ex)
-            {
-                // A reading that throws must not stop the schedule: that interval is lost, the next one is taken.
-                Log.SamplingFailed(_logger, Log.Time(_timeProvider.GetUtcNow()), FailureText.Describe(ex, endpoint: null, withStackTrace: true));
-            }
-
-            var now = Now();
+            TryTake();
+            var now = _clock.Now;
             _schedule.Taken(now);
             _ = _timer.Change(_schedule.NextDue - now, Timeout.InfiniteTimeSpan);
         }
@@ -131,15 +115,29 @@ internal sealed class Sampler : IDisposable
         _sampled();
     }
 
-    private void Take()
+    private void TryTake()
     {
-        var evicted = _backlog.Add(
-            _timeProvider.GetUtcNow(),
-            static (sample, self) => self._collector.Sample(self._schema, sample.Body),
-            this);
-        if (evicted is { } at)
+        try
         {
-            _dropped(at, at);
+            var evicted = _backlog.Add(_clock.WallNow, _clock.Now, static (sample, self) => self.Read(sample), this);
+            if (evicted is { } at)
+            {
+                _observer.Dropped(1, at, at, DropReason.Expired);
+            }
+
+            _observer.BacklogChanged(_backlog.Count);
         }
+        catch (Exception ex)
+        {
+            // A reading that throws must not stop the schedule: that interval is lost, the next one is taken.
+            Log.SamplingFailed(_logger, Log.Time(_clock.WallNow), FailureText.Describe(ex, endpoint: null, withStackTrace: true));
+        }
+    }
+
+    private void Read(Sample sample)
+    {
+        sample.Schema = _schema;
+        sample.Interval = _schedule.Interval;
+        _reader.Read(_schema, sample.Counters, sample.Gauges);
     }
 }

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace HMetrics.Hosting.Reporting;
+namespace HMetrics.Hosting.Reporting.SelfObservation;
 
 /// <summary>
 /// Decides what an outage logs: each of its first failures, then one summary per period, a change of reason at once,
@@ -8,7 +8,8 @@ namespace HMetrics.Hosting.Reporting;
 /// </summary>
 /// <remarks>
 /// A long outage would otherwise log a Warning every backoff delay for as long as it lasts. Repeats stay visible at
-/// Debug. Touched only by the delivery loop and, after it has ended, the flush.
+/// Debug. Failures come from the delivery loop only; drops also from the sampler's timer (a full backlog), hence the lock
+/// around them.
 /// </remarks>
 internal sealed class FailureLog(SafeLogger logger, TimeProvider timeProvider)
 {
@@ -16,12 +17,10 @@ internal sealed class FailureLog(SafeLogger logger, TimeProvider timeProvider)
     internal static readonly TimeSpan SummaryPeriod = TimeSpan.FromHours(1);
 
     private readonly Lock _droppedLock = new();
+    private readonly Drops[] _dropped = new Drops[Enum.GetValues<DropReason>().Length];
     private string? _lastReason;
     private long _lastWarningAt;
     private int _repeats;
-    private int _dropped;
-    private DateTimeOffset _droppedFrom;
-    private DateTimeOffset _droppedTo;
 
     /// <summary>Logs a failed attempt.</summary>
     /// <param name="endpoint">The redacted endpoint.</param>
@@ -53,24 +52,27 @@ internal sealed class FailureLog(SafeLogger logger, TimeProvider timeProvider)
         _repeats = 0;
     }
 
-    /// <summary>Notes samples dropped because the endpoint would no longer take them; logged once, when the outage ends.</summary>
-    public void Dropped(int count, DateTimeOffset from, DateTimeOffset to)
+    /// <summary>Notes samples dropped undelivered; logged once, when the outage ends or the reporter stops.</summary>
+    public void Dropped(int count, DateTimeOffset from, DateTimeOffset to, DropReason reason)
     {
         if (count <= 0)
         {
             return;
         }
 
-        // The sampler drops too, from its timer, when a full backlog makes room.
         lock (_droppedLock)
         {
-            _droppedFrom = _dropped == 0 || from < _droppedFrom ? from : _droppedFrom;
-            _droppedTo = _dropped == 0 || to > _droppedTo ? to : _droppedTo;
-            _dropped += count;
+            ref var drops = ref _dropped[(int)reason];
+            drops.From = drops.Count == 0 || from < drops.From ? from : drops.From;
+            drops.To = drops.Count == 0 || to > drops.To ? to : drops.To;
+            drops.Count += count;
         }
     }
 
     /// <summary>Logs the end of an outage: the recovery, if attempts failed, and what it cost.</summary>
+    /// <param name="endpoint">The redacted endpoint.</param>
+    /// <param name="failures">The failed attempts the delivery ended.</param>
+    /// <param name="interruption">How long delivery failed, on the steady clock.</param>
     public void Recovered(string endpoint, int failures, TimeSpan interruption)
     {
         if (failures > 0)
@@ -82,20 +84,36 @@ internal sealed class FailureLog(SafeLogger logger, TimeProvider timeProvider)
         _lastReason = null;
     }
 
-    /// <summary>Logs the samples dropped and not yet reported, e.g. when the host stops during an outage.</summary>
+    /// <summary>Logs the samples dropped and not yet reported, one line per reason.</summary>
     public void ReportDropped()
     {
-        int dropped;
-        DateTimeOffset from, to;
+        Span<Drops> pending = stackalloc Drops[_dropped.Length];
         lock (_droppedLock)
         {
-            (dropped, from, to) = (_dropped, _droppedFrom, _droppedTo);
-            _dropped = 0;
+            _dropped.AsSpan().CopyTo(pending);
+            Array.Clear(_dropped);
         }
 
-        if (dropped > 0)
+        for (var reason = 0; reason < pending.Length; reason++)
         {
-            Log.SamplesDropped(logger, dropped, Log.Time(from), Log.Time(to));
+            var drops = pending[reason];
+            if (drops.Count > 0)
+            {
+                Log.SamplesDropped(logger, drops.Count, Log.Time(drops.From), Log.Time(drops.To), Describe((DropReason)reason));
+            }
         }
+    }
+
+    private static string Describe(DropReason reason) => reason switch
+    {
+        DropReason.Shutdown => "the host stopped before the endpoint took them",
+        _ => "the endpoint no longer accepts measurements that old",
+    };
+
+    private struct Drops
+    {
+        public int Count;
+        public DateTimeOffset From;
+        public DateTimeOffset To;
     }
 }

@@ -1,6 +1,6 @@
 using System.Threading.Tasks.Sources;
 
-namespace HMetrics.Hosting.Reporting;
+namespace HMetrics.Hosting.Reporting.Delivery;
 
 /// <summary>
 /// An auto-reset wake-up for one waiter that allocates nothing per wait, and resumes the waiter on the thread that sets it.
@@ -11,7 +11,7 @@ namespace HMetrics.Hosting.Reporting;
 /// spinning) per report. Here the waiter resumes inline on the sampler's timer callback, which has nothing else to do, and
 /// the caller's token is registered once per token rather than once per wait.
 /// </remarks>
-internal sealed class WakeSignal : IValueTaskSource
+internal sealed class WakeSignal(SafeLogger logger) : IValueTaskSource
 {
     private readonly Lock _lock = new();
     private ManualResetValueTaskSourceCore<bool> _core;
@@ -53,7 +53,7 @@ internal sealed class WakeSignal : IValueTaskSource
                 // Unregister, not Dispose: Dispose would wait for a callback that is itself waiting for this lock.
                 _ = _registration.Unregister();
                 _registeredFor = cancellationToken;
-                _registration = cancellationToken.UnsafeRegister(static s => ((WakeSignal)s!).Cancel(), this);
+                _registration = Guard.Register(cancellationToken, static s => ((WakeSignal)s!).Cancel(), this, logger);
             }
 
             // Checked after registering: a token cancelled before that ran the callback already, while nothing waited.

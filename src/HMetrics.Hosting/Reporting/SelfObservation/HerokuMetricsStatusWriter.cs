@@ -1,4 +1,4 @@
-namespace HMetrics.Hosting.Reporting;
+namespace HMetrics.Hosting.Reporting.SelfObservation;
 
 /// <summary>
 /// The one owner of the reporter's observable state: the parts of the reporter write it, anything may read it.
@@ -71,12 +71,12 @@ internal sealed class HerokuMetricsStatusWriter : IHerokuMetricsStatusProvider
     }
 
     /// <summary>Records a delivered report.</summary>
-    /// <returns>The failures the success ended, and since when they lasted; (0, null) if reports were flowing.</returns>
-    public (int Failures, DateTimeOffset? Since) Succeeded(DateTimeOffset now)
+    /// <returns>The failed attempts the success ended; 0 if reports were flowing.</returns>
+    public int Succeeded(DateTimeOffset now)
     {
         lock (_lock)
         {
-            var ended = (_consecutiveFailures, _failingSince);
+            var ended = _consecutiveFailures;
             _lastSuccess = now;
             _consecutiveFailures = 0;
             _failingSince = null;

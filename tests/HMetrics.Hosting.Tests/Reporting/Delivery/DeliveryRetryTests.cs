@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Time.Testing;
 using Polly;
 
-namespace HMetrics.Hosting.Tests.Reporting;
+namespace HMetrics.Hosting.Tests.Reporting.Delivery;
 
 /// <summary>The delays Polly computes from the options: the policy is Polly's own, not a hand-written schedule.</summary>
 public sealed class DeliveryRetryTests

@@ -1,4 +1,4 @@
-namespace HMetrics.Hosting.Tests.Reporting;
+namespace HMetrics.Hosting.Tests.Reporting.Sampling;
 
 /// <summary>Due times counted from the start: late wake-ups never drift the grid; a new interval applies from the last sample.</summary>
 public sealed class SampleScheduleTests

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 
-namespace HMetrics.Hosting.Tests.Reporting;
+namespace HMetrics.Hosting.Tests.Reporting.SelfObservation;
 
 /// <summary>What an outage logs: the first failures, a summary an hour, a change of reason at once, the drops once.</summary>
 public sealed class FailureLogTests
@@ -37,8 +37,8 @@ public sealed class FailureLogTests
     {
         var log = new FailureLog(new SafeLogger(_logger), _time);
         var t0 = _time.GetUtcNow();
-        log.Dropped(2, t0.AddSeconds(40), t0.AddSeconds(60));
-        log.Dropped(1, t0.AddSeconds(20), t0.AddSeconds(20));
+        log.Dropped(2, t0.AddSeconds(40), t0.AddSeconds(60), DropReason.Expired);
+        log.Dropped(1, t0.AddSeconds(20), t0.AddSeconds(20), DropReason.Expired);
         Assert.Empty(Records);
 
         log.Recovered("https://host/metrics/redacted", failures: 12, TimeSpan.FromMinutes(5));
@@ -49,5 +49,23 @@ public sealed class FailureLogTests
         Assert.Equal("3", dropped.GetStructuredStateValue("Count"));
         // ISO 8601 UTC, whatever the culture: the same form as Measurements-Time.
         Assert.Contains("between 2000-01-01T00:00:20.000Z and 2000-01-01T00:01:00.000Z", dropped.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Drops_of_different_reasons_are_one_line_each_saying_why()
+    {
+        var log = new FailureLog(new SafeLogger(_logger), _time);
+        var t0 = _time.GetUtcNow();
+        log.Dropped(2, t0.AddSeconds(20), t0.AddSeconds(40), DropReason.Expired);
+        log.Dropped(3, t0.AddSeconds(60), t0.AddSeconds(100), DropReason.Shutdown);
+
+        log.ReportDropped();
+        log.ReportDropped();
+
+        Assert.Equal(2, Records.Count);
+        Assert.Contains("2 samples", Records[0].Message, StringComparison.Ordinal);
+        Assert.Contains("no longer accepts measurements that old", Records[0].Message, StringComparison.Ordinal);
+        Assert.Contains("3 samples", Records[1].Message, StringComparison.Ordinal);
+        Assert.Contains("the host stopped before the endpoint took them", Records[1].Message, StringComparison.Ordinal);
     }
 }

@@ -1,10 +1,9 @@
-using System.Buffers;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Options;
 
-namespace HMetrics.Hosting.Tests.Reporting;
+namespace HMetrics.Hosting.Tests.Reporting.Delivery;
 
 /// <summary>One timeout source reused across attempts: a token cancelled between attempts must not fail the next one.</summary>
 public sealed class SampleSenderTests
@@ -37,19 +36,18 @@ public sealed class SampleSenderTests
         var options = new ServiceCollection().AddHttpClient(HerokuMetricsClient.Name).Services
             .BuildServiceProvider().GetRequiredService<IOptionsMonitor<HttpClientFactoryOptions>>();
         using var instruments = new HerokuMetricsInstruments(null);
-        using var sender = new SampleSender(new ReportInvoker(new Factory(handler), options, time), time, instruments);
+        using var sender = new SampleSender(new ReportInvoker(new Factory(handler), options, time), time, instruments, SafeLogger.None);
         Assert.True(ReporterSettings.TryCreate(new HerokuMetricsOptions { Endpoint = "http://127.0.0.1:9/metrics/x" }, null, out var settings));
-        var sample = new Sample { MeasuredAt = time.GetUtcNow(), Count = 0 };
-        sample.Body.Write("""{"counters":{},"gauges":{}}"""u8);
+        var sample = new Sample { MeasuredAt = time.GetUtcNow(), Schema = HerokuMetricsSchema.Go };
 
         // The reporting loop's token: an attempt under it, then it is cancelled while the loop waits (the host stops).
         using var loop = new CancellationTokenSource();
-        Assert.Equal(HttpStatusCode.OK, await sender.SendAsync(sample, settings!, loop.Token));
+        Assert.Equal(HttpStatusCode.OK, (await sender.SendAsync(sample, settings!, settings!.HttpTimeout, loop.Token)).Status);
         await loop.CancelAsync();
 
         // The flush, under its own token, must really send: this used to fail at once as "no response within".
         using var flush = new CancellationTokenSource();
-        Assert.Equal(HttpStatusCode.OK, await sender.SendAsync(sample, settings!, flush.Token));
+        Assert.Equal(HttpStatusCode.OK, (await sender.SendAsync(sample, settings!, settings!.HttpTimeout, flush.Token)).Status);
         Assert.Equal(2, handler.Sent);
     }
 }

@@ -1,4 +1,4 @@
-namespace HMetrics.Hosting.Reporting;
+namespace HMetrics.Hosting.Reporting.Sampling;
 
 /// <summary>
 /// When samples are due: one interval apart, counted from the start so that late timer wake-ups never add up to drift.

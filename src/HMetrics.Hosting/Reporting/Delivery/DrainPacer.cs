@@ -1,4 +1,4 @@
-namespace HMetrics.Hosting.Reporting;
+namespace HMetrics.Hosting.Reporting.Delivery;
 
 /// <summary>
 /// Decides how long the delivery loop waits before each POST: nothing in steady state, a paced gap while a backlog drains.
@@ -24,20 +24,18 @@ namespace HMetrics.Hosting.Reporting;
 /// </para>
 /// <para>
 /// Each gap is drawn afresh (uniformly within its range when jitter is on, its middle when off), so dynos that recovered in
-/// the same second do not drain in lock-step. One owner: the delivery loop, on its own task.
+/// the same second do not drain in lock-step. One owner: <see cref="DeliveryStateMachine"/>, on delivery's own task. Times
+/// are steady-clock offsets the owner passes in: the pacer has no clock of its own.
 /// </para>
 /// </remarks>
 internal sealed class DrainPacer
 {
-    private readonly TimeProvider _time;
-    private long _lastDelivered;
+    private TimeSpan _lastDelivered;
     private bool _draining;
     private bool _failedSinceDelivery;
     private bool _recoveredInExecution;
     private bool _flapping;
     private bool _rampIn;
-
-    public DrainPacer(TimeProvider time) => _time = time;
 
     /// <summary>The gap after the first recovery of a Polly execution: 0.7 to 1 interval.</summary>
     /// <param name="postInterval">The sampling interval.</param>
@@ -54,34 +52,45 @@ internal sealed class DrainPacer
     /// <param name="jitterSample">A number in [0, 1) drawn per gap when jitter is on; 0.5 when it is off.</param>
     public static TimeSpan UrgentGap(TimeSpan postInterval, double jitterSample = 0.5) => Gap(postInterval, 0.4, 0.32, jitterSample);
 
-    /// <summary>How long to wait before sending the backlog's head; zero when nothing paces it.</summary>
+    /// <summary>Plans the pace of the next POST, changing nothing until <see cref="Sent"/>.</summary>
     /// <param name="waitingBehind">Whether samples already waited behind the head when it was taken.</param>
-    /// <param name="postInterval">The sampling interval.</param>
+    /// <param name="postInterval">The spacing the gap is a share of.</param>
     /// <param name="jitterSample">A number in [0, 1) drawn per gap when jitter is on; 0.5 when it is off.</param>
-    public TimeSpan WaitBeforeSend(bool waitingBehind, TimeSpan postInterval, double jitterSample)
+    public PacingPlan Plan(bool waitingBehind, TimeSpan postInterval, double jitterSample)
     {
         var gap = _rampIn ? RampInGap(postInterval, jitterSample)
             : _flapping && waitingBehind ? UrgentGap(postInterval, jitterSample)
             : CalmGap(postInterval, jitterSample);
-        _draining |= waitingBehind || _rampIn;
-        _rampIn = false;
-        if (!_draining)
+        return new PacingPlan(gap, Paced: _draining || waitingBehind || _rampIn, waitingBehind);
+    }
+
+    /// <summary>How long to wait at <paramref name="now"/> before the planned POST; zero when nothing paces it.</summary>
+    public TimeSpan WaitFor(PacingPlan plan, TimeSpan now)
+    {
+        if (!plan.Paced)
         {
             return TimeSpan.Zero;
         }
 
-        var wait = gap - _time.GetElapsedTime(_lastDelivered);
+        var wait = plan.Gap - (now - _lastDelivered);
         return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+    }
+
+    /// <summary>The planned POST goes out now.</summary>
+    public void Sent(PacingPlan plan)
+    {
+        _draining = plan.Paced;
+        _rampIn = false;
     }
 
     /// <summary>A POST succeeded.</summary>
     /// <param name="deliveredAt">
-    /// The <see cref="TimeProvider.GetTimestamp"/> of the answer, taken before anything is logged: the next gap counts from
-    /// the delivery, not from whenever this bookkeeping runs.
+    /// When the answer arrived, taken before anything is logged: the next gap counts from the delivery, not from whenever
+    /// this bookkeeping runs.
     /// </param>
     /// <param name="waitingBehind">Whether samples waited behind it when it was taken.</param>
     /// <param name="waited">Whether it was paced.</param>
-    public void Delivered(long deliveredAt, bool waitingBehind, bool waited)
+    public void Delivered(TimeSpan deliveredAt, bool waitingBehind, bool waited)
     {
         _lastDelivered = deliveredAt;
 

@@ -1,7 +1,7 @@
 using Polly;
 using Polly.Retry;
 
-namespace HMetrics.Hosting.Reporting;
+namespace HMetrics.Hosting.Reporting.Delivery;
 
 /// <summary>
 /// The retry policy of delivery, as Polly options: Polly computes every delay.
@@ -26,6 +26,10 @@ internal static class DeliveryRetry
         DelayGenerator = args => new ValueTask<TimeSpan?>(RetryAfter(args.Outcome.Exception, settings.InitialBackoff, settings.MaxBackoff)),
         OnRetry = onRetry,
     };
+
+    /// <summary>Whether two settings give the same retry strategy, so a pipeline built for one serves the other.</summary>
+    public static bool SameBackoff(ReporterSettings a, ReporterSettings b) =>
+        a.InitialBackoff == b.InitialBackoff && a.MaxBackoff == b.MaxBackoff && a.UseJitter == b.UseJitter;
 
     /// <summary>
     /// The wait the endpoint asked for, between <paramref name="initialBackoff"/> (a Retry-After a tick away must not

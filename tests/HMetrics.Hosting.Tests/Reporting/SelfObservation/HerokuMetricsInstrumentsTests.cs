@@ -4,7 +4,7 @@ using HMetrics.Hosting.Tests.Helpers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
-namespace HMetrics.Hosting.Tests.Reporting;
+namespace HMetrics.Hosting.Tests.Reporting.SelfObservation;
 
 public sealed class HerokuMetricsInstrumentsTests
 {
