@@ -15,13 +15,13 @@ internal sealed class ActiveParts : IDisposable
         HerokuMetricsOptions options,
         ReporterSettings settings,
         IOptionsMonitor<HerokuMetricsOptions> optionsMonitor,
-        HerokuMetricsOptionsReloadGuard validation,
+        HerokuMetricsOptionsPipeline optionsPipeline,
         Func<ReportInvoker> invokerFactory,
         ReportingContext context,
         long origin)
     {
         Failures = context.Failures;
-        Settings = new ReporterSettingsSource(options, settings, optionsMonitor, validation, context.Logger);
+        Settings = new ReporterSettingsSource(options, settings, optionsMonitor, optionsPipeline, context.Logger);
 
         // Following changes before the timer exists: a reload racing activation is either in Current or raises Changed.
         Settings.Changed += changed => _sampler?.Apply(changed);
