@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace HMetrics.Hosting.Options;
@@ -18,7 +17,7 @@ internal sealed class ReporterSettingsSource : IDisposable
 {
     private readonly IOptionsMonitor<HerokuMetricsOptions> _monitor;
     private readonly HerokuMetricsOptionsPipeline _pipeline;
-    private readonly ILogger _logger;
+    private readonly SafeLogger _logger;
     private readonly Lock _lock = new();
     private readonly HerokuMetricsOptions _initialOptions;
     private ReporterSettings _current;
@@ -34,7 +33,7 @@ internal sealed class ReporterSettingsSource : IDisposable
         ReporterSettings initial,
         IOptionsMonitor<HerokuMetricsOptions> monitor,
         HerokuMetricsOptionsPipeline pipeline,
-        ILogger logger)
+        SafeLogger logger)
     {
         _initialOptions = initialOptions;
         _current = initial;
@@ -52,7 +51,7 @@ internal sealed class ReporterSettingsSource : IDisposable
     public void Start()
     {
         LogClamp(_current, previous: null);
-        _subscription = _monitor.OnChange(OnChange);
+        _subscription = Guard.OnChange(_monitor, OnChange, _logger);
 
         // The host validated and started with earlier options; a change between then and now raised no callback here.
         var latest = _monitor.CurrentValue;

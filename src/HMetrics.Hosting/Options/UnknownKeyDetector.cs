@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Primitives;
 
 namespace HMetrics.Hosting.Options;
@@ -13,9 +12,9 @@ namespace HMetrics.Hosting.Options;
 /// A Warning, not a validation error: a configuration written for a newer version of the package (with a setting this
 /// version does not know) must not stop an app from booting. Runs where the section is bound, so at start and after
 /// every reload; each distinct unknown key is logged once per configuration change (options are bound more than once
-/// per change, and never at every report). It runs inside the options monitor, so it never throws: the logger is
-/// created and called through <see cref="SafeLogger"/> (a full disk must not fail the host's start or a reload), and a
-/// configuration that cannot be listed is simply not checked.
+/// per change, and never at every report). It runs inside the options monitor, so it never throws: the logger is made
+/// by <see cref="Guard.CreateLogger"/> and written through <see cref="SafeLogger"/> (a full disk must not fail the
+/// host's start or a reload), and a configuration that cannot be listed is simply not checked.
 /// </remarks>
 internal sealed class UnknownKeyDetector(ILoggerFactory loggerFactory)
 {
@@ -40,10 +39,10 @@ internal sealed class UnknownKeyDetector(ILoggerFactory loggerFactory)
 
     internal static IReadOnlyList<string> KnownKeys => _knownKeys;
 
+    private readonly SafeLogger _logger = Guard.CreateLogger(loggerFactory);
     private readonly Lock _lock = new();
     private readonly HashSet<string> _reported = new(StringComparer.OrdinalIgnoreCase);
     private IChangeToken? _generation;
-    private ILogger? _logger;
 
     /// <summary>Logs the unknown keys of <paramref name="section"/> not yet logged for this configuration generation.</summary>
     /// <param name="section">The <c>HerokuMetrics</c> section.</param>
@@ -69,7 +68,7 @@ internal sealed class UnknownKeyDetector(ILoggerFactory loggerFactory)
                     }
 
                     var suggestion = Suggest(child.Key);
-                    Log.UnknownSetting(Logger(), HerokuMetricsOptions.SectionName + ":" + child.Key, suggestion is null ? string.Empty : $" Did you mean {suggestion}?");
+                    Log.UnknownSetting(_logger, HerokuMetricsOptions.SectionName + ":" + child.Key, suggestion is null ? string.Empty : $" Did you mean {suggestion}?");
                 }
             }
         }
@@ -77,26 +76,6 @@ internal sealed class UnknownKeyDetector(ILoggerFactory loggerFactory)
         {
             // Only the app's configuration provider can get here; a warning is not worth a failed start or reload.
         }
-    }
-
-    // Made on first use, inside the options pipeline: a factory that throws costs the warning, never the options.
-    private ILogger Logger()
-    {
-        if (_logger is { } logger)
-        {
-            return logger;
-        }
-
-        try
-        {
-            logger = new SafeLogger(loggerFactory.CreateLogger(Log.Category));
-        }
-        catch (Exception)
-        {
-            logger = NullLogger.Instance;
-        }
-
-        return _logger = logger;
     }
 
     internal static bool IsKnown(string key)

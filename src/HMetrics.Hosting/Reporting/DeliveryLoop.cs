@@ -107,7 +107,7 @@ internal sealed class DeliveryLoop
         {
             // Re-sending the same bytes cannot succeed; keeping the sample would block everything behind it.
             remove = true;
-            Log.SampleRejected(_context.Logger, settings.Endpoint.Redacted, sample.MeasuredAt, (int)failure.StatusCode!.Value);
+            Log.SampleRejected(_context.Logger, settings.Endpoint.Redacted, Log.Time(sample.MeasuredAt), (int)failure.StatusCode!.Value);
             _context.Dropped(1);
             throw;
         }

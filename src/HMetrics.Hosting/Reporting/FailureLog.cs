@@ -10,7 +10,7 @@ namespace HMetrics.Hosting.Reporting;
 /// A long outage would otherwise log a Warning every backoff delay for as long as it lasts. Repeats stay visible at
 /// Debug. Touched only by the delivery loop and, after it has ended, the flush.
 /// </remarks>
-internal sealed class FailureLog(ILogger logger, TimeProvider timeProvider)
+internal sealed class FailureLog(SafeLogger logger, TimeProvider timeProvider)
 {
     internal const int FailuresLoggedIndividually = 5;
     internal static readonly TimeSpan SummaryPeriod = TimeSpan.FromHours(1);
@@ -95,7 +95,7 @@ internal sealed class FailureLog(ILogger logger, TimeProvider timeProvider)
 
         if (dropped > 0)
         {
-            Log.SamplesDropped(logger, dropped, from, to);
+            Log.SamplesDropped(logger, dropped, Log.Time(from), Log.Time(to));
         }
     }
 }

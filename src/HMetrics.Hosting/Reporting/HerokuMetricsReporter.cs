@@ -24,7 +24,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
     private readonly HerokuMetricsStatusWriter _status;
     private readonly IMeterFactory? _meterFactory;
     private readonly IHostApplicationLifetime? _lifetime;
-    private ILogger _logger = NullLogger.Instance;
+    private SafeLogger _logger = SafeLogger.None;
     private HerokuMetricsOptions? _startOptions;
     private long _startedAt;
 
@@ -63,7 +63,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
         // each change is checked by the settings source instead, and an invalid one is ignored.
         _startOptions = _optionsMonitor.CurrentValue;
         _optionsPipeline.ThrowIfInvalid(_startOptions);
-        _logger = CreateLogger(_loggerFactory);
+        _logger = Guard.CreateLogger(_loggerFactory);
 
         // The sampling schedule counts from here, however late activation comes: the first report is due one interval
         // after the reporter started.
@@ -95,7 +95,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
         }
         catch (Exception ex)
         {
-            Log.UnexpectedError(_logger, "stopping: " + SampleSender.Describe(ex, _active?.Settings.Current.Endpoint));
+            Log.UnexpectedError(_logger, "stopping", FailureText.Describe(ex, _active?.Settings.Current.Endpoint, withStackTrace: true));
         }
         finally
         {
@@ -152,19 +152,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
         catch (Exception ex)
         {
             // The retry strategy handles every failure; this is the last line so nothing can stop the host.
-            Log.UnexpectedError(_logger, SampleSender.Describe(ex, _active?.Settings.Current.Endpoint));
-        }
-    }
-
-    private static ILogger CreateLogger(ILoggerFactory loggerFactory)
-    {
-        try
-        {
-            return new SafeLogger(loggerFactory.CreateLogger(Log.Category));
-        }
-        catch (Exception)
-        {
-            return NullLogger.Instance;
+            Log.UnexpectedError(_logger, "delivery", FailureText.Describe(ex, _active?.Settings.Current.Endpoint, withStackTrace: true));
         }
     }
 
@@ -205,7 +193,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
         if (!ReporterSettings.TryCreate(options, previous: null, out var settings))
         {
             // Start-up validation rejects such a value; reaching here means a custom validator let it through.
-            Log.UnexpectedError(logger, $"{origin.EndpointSource} is not a usable URL: '{UrlRedactor.Redact(options.Endpoint)}'.");
+            Log.UnexpectedError(logger, "activation", $"{origin.EndpointSource} is not a usable URL: '{UrlRedactor.Redact(options.Endpoint)}'.");
             _status.Idle("disabled: " + origin.EndpointSource + " is not a usable URL");
             return null;
         }

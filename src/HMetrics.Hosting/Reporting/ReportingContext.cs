@@ -7,13 +7,13 @@ namespace HMetrics.Hosting.Reporting;
 /// </summary>
 internal sealed class ReportingContext(
     TimeProvider time,
-    ILogger logger,
+    SafeLogger logger,
     HerokuMetricsStatusWriter status,
     HerokuMetricsInstruments instruments)
 {
     public TimeProvider Time { get; } = time;
 
-    public ILogger Logger { get; } = logger;
+    public SafeLogger Logger { get; } = logger;
 
     public HerokuMetricsStatusWriter Status { get; } = status;
 

@@ -121,21 +121,8 @@ internal sealed class SampleSender(ReportInvoker invoker, TimeProvider timeProvi
     }
 
     /// <summary>Describes an exception for a log line: type and message of each inner exception, scrubbed of the URL's secrets.</summary>
-    public static string Describe(Exception exception, MetricsEndpoint? endpoint)
-    {
-        if (exception is ReportFailedException)
-        {
-            return exception.Message;
-        }
-
-        var text = exception.GetType().Name + ": " + exception.Message;
-        for (var inner = exception.InnerException; inner is not null; inner = inner.InnerException)
-        {
-            text += " ---> " + inner.GetType().Name + ": " + inner.Message;
-        }
-
-        return endpoint is null ? text : endpoint.Scrub(text);
-    }
+    public static string Describe(Exception exception, MetricsEndpoint? endpoint) =>
+        exception is ReportFailedException ? exception.Message : FailureText.Describe(exception, endpoint);
 
     private ReportFailedException Failure(string reason, string kind, long sentAt, int payloadBytes, ReportResponse? response = null)
     {

@@ -14,7 +14,7 @@ internal sealed class Sampler : IDisposable
     private readonly RuntimeMetricsCollector _collector;
     private readonly SampleBacklog _backlog;
     private readonly TimeProvider _timeProvider;
-    private readonly ILogger _logger;
+    private readonly SafeLogger _logger;
     private readonly Action<DateTimeOffset, DateTimeOffset> _dropped;
     private readonly Action _sampled;
     private readonly Lock _lock = new();
@@ -38,7 +38,7 @@ internal sealed class Sampler : IDisposable
         ReporterSettings settings,
         TimeProvider timeProvider,
         long origin,
-        ILogger logger,
+        SafeLogger logger,
         Action<DateTimeOffset, DateTimeOffset> dropped,
         Action sampled)
     {
@@ -120,7 +120,7 @@ internal sealed class Sampler : IDisposable
             catch (Exception ex)
             {
                 // A reading that throws must not stop the schedule: that interval is lost, the next one is taken.
-                Log.UnexpectedError(_logger, "sampling failed: " + ex.GetType().Name);
+                Log.SamplingFailed(_logger, Log.Time(_timeProvider.GetUtcNow()), FailureText.Describe(ex, endpoint: null, withStackTrace: true));
             }
 
             var now = Now();

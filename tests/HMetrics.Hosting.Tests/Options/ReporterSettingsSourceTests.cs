@@ -25,7 +25,7 @@ public sealed class ReporterSettingsSourceTests
             .Callback<Action<HerokuMetricsOptions, string?>>(l => _listener = l)
             .Returns(Mock.Of<IDisposable>());
         Assert.True(ReporterSettings.TryCreate(startedWith, null, out var initial));
-        return new ReporterSettingsSource(startedWith, initial!, monitor.Object, new HerokuMetricsOptionsPipeline(), _logger);
+        return new ReporterSettingsSource(startedWith, initial!, monitor.Object, new HerokuMetricsOptionsPipeline(), new SafeLogger(_logger));
     }
 
     [Fact]

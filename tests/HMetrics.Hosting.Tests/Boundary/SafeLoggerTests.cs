@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Moq;
 
-namespace HMetrics.Hosting.Tests.Reporting;
+namespace HMetrics.Hosting.Tests.Boundary;
 
 /// <summary>A logger that throws (a full disk) loses the line, never the caller.</summary>
 public sealed class SafeLoggerTests

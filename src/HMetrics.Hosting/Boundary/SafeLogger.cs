@@ -1,16 +1,21 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
-namespace HMetrics.Hosting.Reporting;
+namespace HMetrics.Hosting.Boundary;
 
 /// <summary>
 /// The library's only logger: a provider that throws (a full disk, a broken sink) loses the line, never the reporting.
 /// </summary>
 /// <remarks>
-/// Every log call of the library goes through this one wrapper, so no path — start, retry callback, reload callback,
-/// flush — can be stopped or crash the host because logging failed.
+/// Every log method of <see cref="Log"/> takes this type, not <see cref="ILogger"/>, so a raw logger cannot be written
+/// to by mistake: the compiler refuses it. Made by <see cref="Guard.CreateLogger"/>.
 /// </remarks>
 internal sealed class SafeLogger(ILogger inner) : ILogger
 {
+    /// <summary>Gets a logger that writes nothing, for parts that run before or without a logger factory.</summary>
+    /// <remarks>A new one each time: the library keeps no static state but the process-wide counter ledger.</remarks>
+    public static SafeLogger None => new(NullLogger.Instance);
+
     public IDisposable? BeginScope<TState>(TState state)
         where TState : notnull
     {
