@@ -31,9 +31,9 @@ internal static partial class Log
     [LoggerMessage(4, LogLevel.Information, "Heroku metrics started: posting to {Endpoint} every {PostInterval} with the {Schema} schema.", EventName = "Started")]
     public static partial void Started(SafeLogger logger, string endpoint, TimeSpan postInterval, HerokuMetricsSchema schema);
 
-    // Warning when the user set HttpTimeout; Debug when the default is clamped for a short interval, as documented.
-    [LoggerMessage(EventId = 5, Message = "HerokuMetrics:HttpTimeout {HttpTimeout} would let a report outlast the post interval {PostInterval}; using {EffectiveTimeout} instead.", EventName = "HttpTimeoutClamped")]
-    public static partial void HttpTimeoutClamped(SafeLogger logger, LogLevel level, TimeSpan httpTimeout, TimeSpan postInterval, TimeSpan effectiveTimeout);
+    // Only a timeout the user set can be capped (unset, it is the post interval), so the line is always worth a Warning.
+    [LoggerMessage(5, LogLevel.Warning, "HerokuMetrics:HttpTimeout {HttpTimeout} would let a report outlast the post interval {PostInterval}; using {EffectiveTimeout} instead.", EventName = "HttpTimeoutClamped")]
+    public static partial void HttpTimeoutClamped(SafeLogger logger, TimeSpan httpTimeout, TimeSpan postInterval, TimeSpan effectiveTimeout);
 
     // Warning for the first failures and whenever the reason changes; Debug for a repeat inside a summary period.
     [LoggerMessage(EventId = 6, Message = "Heroku metrics report to {Endpoint} failed: {Reason}. Attempt {Attempt}; next try in {Delay}.", EventName = "ReportFailed")]
@@ -75,4 +75,8 @@ internal static partial class Log
 
     [LoggerMessage(21, LogLevel.Warning, "{Key} is not a setting of HMetrics.Hosting and is ignored.{Suggestion}", EventName = "UnknownSetting")]
     public static partial void UnknownSetting(SafeLogger logger, string key, string suggestion);
+
+    // Changes holds "Name old → new" pairs in the invariant culture, the endpoint redacted (ReporterSettings.DescribeChangesFrom).
+    [LoggerMessage(22, LogLevel.Information, "Heroku metrics settings changed by a configuration reload: {Changes}.", EventName = "SettingsChanged")]
+    public static partial void SettingsChanged(SafeLogger logger, string changes);
 }

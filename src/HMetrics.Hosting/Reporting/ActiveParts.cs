@@ -19,14 +19,14 @@ internal sealed class ActiveParts : IDisposable
         HerokuMetricsOptions options,
         ReporterSettings settings,
         IOptionsMonitor<HerokuMetricsOptions> optionsMonitor,
-        HerokuMetricsOptionsReloadGuard validation,
+        HerokuMetricsOptionsPipeline optionsPipeline,
         Func<ReportInvoker> invokerFactory,
         SteadyClock clock,
         SafeLogger logger,
         HerokuMetricsStatusWriter status,
         IMeterFactory? meterFactory)
     {
-        Settings = new ReporterSettingsSource(options, settings, optionsMonitor, validation, logger);
+        Settings = new ReporterSettingsSource(options, settings, optionsMonitor, optionsPipeline, logger);
 
         // Following changes before the timer exists: a reload racing activation is either in Current or raises Changed.
         Settings.Changed += changed => _sampler?.Apply(changed);
@@ -38,7 +38,7 @@ internal sealed class ActiveParts : IDisposable
         _reader = new RuntimeReader();
         _sender = new SampleSender(invokerFactory(), clock.Time, _instruments, logger);
         _delivery = new DeliveryLoop(new DeliveryStateMachine(backlog, observer, Random.Shared), _sender, Settings, clock, logger);
-        _sampler = new Sampler(_reader, backlog, settings, clock, logger, observer, _delivery.Signal);
+        _sampler = new Sampler(_reader, backlog, settings, clock, logger, observer, _delivery.SampleTaken);
         _sampler.Apply(Settings.Current);
     }
 

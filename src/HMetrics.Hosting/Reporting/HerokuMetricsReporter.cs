@@ -17,7 +17,7 @@ namespace HMetrics.Hosting.Reporting;
 internal sealed class HerokuMetricsReporter : BackgroundService
 {
     private readonly IOptionsMonitor<HerokuMetricsOptions> _optionsMonitor;
-    private readonly HerokuMetricsOptionsReloadGuard _validation;
+    private readonly HerokuMetricsOptionsPipeline _optionsPipeline;
     private readonly Func<ReportInvoker> _invokerFactory;
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _time;
@@ -34,7 +34,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
 
     internal HerokuMetricsReporter(
         IOptionsMonitor<HerokuMetricsOptions> optionsMonitor,
-        HerokuMetricsOptionsReloadGuard validation,
+        HerokuMetricsOptionsPipeline optionsPipeline,
         Func<ReportInvoker> invokerFactory,
         ILoggerFactory loggerFactory,
         TimeProvider timeProvider,
@@ -44,7 +44,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
     {
         // Captures only: whatever loads assemblies or JIT-compiles much waits for ExecuteAsync, after the host started.
         _optionsMonitor = optionsMonitor;
-        _validation = validation;
+        _optionsPipeline = optionsPipeline;
         _invokerFactory = invokerFactory;
         _loggerFactory = loggerFactory;
         _time = timeProvider;
@@ -56,10 +56,10 @@ internal sealed class HerokuMetricsReporter : BackgroundService
     /// <inheritdoc/>
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        // Read while the guard still throws, so options replaced by a reload since the host's start-up validation fail the
-        // start too; from here on each change is checked by the settings source instead.
+        // Still the host's start: options replaced by a reload since its start-up validation fail it too. From here on
+        // each change is checked by the settings source instead, and an invalid one is ignored.
         _startOptions = _optionsMonitor.CurrentValue;
-        _validation.StopThrowing();
+        _optionsPipeline.ThrowIfInvalid(_startOptions);
         _logger = Guard.CreateLogger(_loggerFactory);
 
         // The sampling schedule counts from here, however late activation comes: the first report is due one interval
@@ -150,6 +150,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
     private ActiveParts? TryActivate(CancellationToken stoppingToken)
     {
         var options = _startOptions ?? _optionsMonitor.CurrentValue;
+        var origin = _optionsPipeline.OriginOf(options);
         var logger = _logger;
         if (!options.Enabled)
         {
@@ -159,7 +160,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
         }
 
         // Heroku's own agents stay idle on one-off dynos: a console, a release task or a scheduled job is not the app.
-        if (!options.ReportOnOneOffDynos && options.Dyno is { } dyno && HerokuMetricsOptions.IsOneOffDyno(dyno))
+        if (!options.ReportOnOneOffDynos && origin.IsOneOffDyno && origin.Dyno is { } dyno)
         {
             Log.OneOffDyno(logger, dyno);
             _status.Idle("disabled: " + dyno + " is a one-off dyno (HerokuMetrics:ReportOnOneOffDynos is false)");
@@ -175,21 +176,21 @@ internal sealed class HerokuMetricsReporter : BackgroundService
 
         if (string.IsNullOrWhiteSpace(options.Endpoint))
         {
-            Log.EndpointEmpty(logger, options.EndpointSource);
-            _status.Idle("disabled: " + options.EndpointSource + " is empty");
+            Log.EndpointEmpty(logger, origin.EndpointSource);
+            _status.Idle("disabled: " + origin.EndpointSource + " is empty");
             return null;
         }
 
         if (!ReporterSettings.TryCreate(options, previous: null, out var settings))
         {
             // Start-up validation rejects such a value; reaching here means a custom validator let it through.
-            Log.UnexpectedError(logger, "activation", $"{options.EndpointSource} is not a usable URL: '{UrlRedactor.Redact(options.Endpoint)}'.");
-            _status.Idle("disabled: " + options.EndpointSource + " is not a usable URL");
+            Log.UnexpectedError(logger, "activation", $"{origin.EndpointSource} is not a usable URL: '{UrlRedactor.Redact(options.Endpoint)}'.");
+            _status.Idle("disabled: " + origin.EndpointSource + " is not a usable URL");
             return null;
         }
 
         stoppingToken.ThrowIfCancellationRequested();
-        _active = new ActiveParts(options, settings!, _optionsMonitor, _validation, _invokerFactory, new SteadyClock(_time, _startedAt), logger, _status, _meterFactory);
+        _active = new ActiveParts(options, settings!, _optionsMonitor, _optionsPipeline, _invokerFactory, new SteadyClock(_time, _startedAt), logger, _status, _meterFactory);
         Log.Started(logger, settings!.Endpoint.Redacted, settings.PostInterval, settings.Schema);
         _status.Reporting();
         return _active;

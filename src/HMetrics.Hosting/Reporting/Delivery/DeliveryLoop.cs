@@ -37,8 +37,15 @@ internal sealed class DeliveryLoop
         _available = new WakeSignal(logger);
     }
 
-    /// <summary>Wakes the loop: a sample is waiting. Safe from any thread; wake-ups do not pile up.</summary>
-    public void Signal() => _available.Set();
+    /// <summary>
+    /// The sampler took a sample: a regular report still in flight has reached its deadline, and the loop wakes. Called on
+    /// the sampler's timer; wake-ups do not pile up.
+    /// </summary>
+    public void SampleTaken()
+    {
+        _sender.EndTickAttempt();
+        _available.Set();
+    }
 
     /// <summary>Delivers until <paramref name="stoppingToken"/> is cancelled; never gives up before that.</summary>
     public async Task RunAsync(CancellationToken stoppingToken)
@@ -86,7 +93,7 @@ internal sealed class DeliveryLoop
             return;
         }
 
-        var bound = settings.HttpTimeout;
+        var bound = settings.FlushTimeout;
         using var deadline = new CancellationTokenSource(bound, _clock.Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(hostToken, deadline.Token);
         string? failure = null;
@@ -170,7 +177,7 @@ internal sealed class DeliveryLoop
         SendResult result;
         try
         {
-            result = await _sender.SendAsync(decision.Sample!, settings, decision.Timeout ?? settings.HttpTimeout, cancellationToken).ConfigureAwait(false);
+            result = await _sender.SendAsync(decision.Sample!, settings, decision.Timeout, cancellationToken).ConfigureAwait(false);
         }
         catch (ReportFailedException failure)
         {

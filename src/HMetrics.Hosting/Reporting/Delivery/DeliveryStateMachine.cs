@@ -78,11 +78,14 @@ internal sealed class DeliveryStateMachine(SampleBacklog backlog, IReportingObse
             return DeliveryDecision.Wait(wait);
         }
 
+        // The steady path: the one sample just taken, unpaced, while delivery is not failing. Its deadline is the next
+        // sampling tick (no timer per report); retries, drains and a timeout the user set below the interval are exact.
+        var steady = !plan.Paced && !_waited && _failingSince is null && backlog.Count == 1;
         _ = backlog.TryBeginSend(out var sample);
         _pacer.Sent(plan);
         (_inFlightPlan, _inFlightWaited) = (plan, _waited);
         (_plan, _waited) = (null, false);
-        return DeliveryDecision.Send(sample, settings.HttpTimeout);
+        return DeliveryDecision.Send(sample, steady && settings.RegularDeadlineIsNextTick ? null : settings.HttpTimeout);
     }
 
     /// <summary>The endpoint accepted the sample in flight.</summary>

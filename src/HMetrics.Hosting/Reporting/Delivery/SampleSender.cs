@@ -19,14 +19,23 @@ internal sealed class SampleSender(ReportInvoker invoker, TimeProvider timeProvi
     private readonly ReportBodyWriter _bodyWriter = new();
 
     // One source for every attempt, re-armed per attempt and reset after it: two new sources and a timer per report were
-    // half a kilobyte. Replaced only once cancelled. The caller's token cancels it through one registration per token.
+    // half a kilobyte. Replaced only once cancelled. The caller's token cancels it through one registration per token. A
+    // regular report arms no timer at all: the next sampling tick ends it (EndTickAttempt), under the lock that also
+    // ends the attempt, so a tick can never cancel the attempt after it.
+    private readonly Lock _attemptLock = new();
     private CancellationTokenSource? _timeout;
+    private bool _tickAttempt;
     private CancellationToken _registeredFor;
     private CancellationTokenRegistration _registration;
 
-    // Pooled: every attempt would otherwise box its state machine once the send goes asynchronous, which it always does.
+    /// <summary>Sends one sample; returns on 2xx, throws <see cref="ReportFailedException"/> on anything else.</summary>
+    /// <param name="sample">The sample to send.</param>
+    /// <param name="settings">The settings in force.</param>
+    /// <param name="timeout">The exact deadline; <see langword="null"/> when the next sampling tick is the deadline.</param>
+    /// <param name="cancellationToken">Cancels the attempt as the caller's, not as a failure (the host stops).</param>
+    /// <remarks>Pooled: every attempt would otherwise box its state machine once the send goes asynchronous, which it always does.</remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<SendResult> SendAsync(Sample sample, ReporterSettings settings, TimeSpan timeout, CancellationToken cancellationToken)
+    public async ValueTask<SendResult> SendAsync(Sample sample, ReporterSettings settings, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         var endpoint = settings.Endpoint;
         _body.ResetWrittenCount();
@@ -49,7 +58,13 @@ internal sealed class SampleSender(ReportInvoker invoker, TimeProvider timeProvi
         }
         catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested)
         {
-            throw Failure(string.Create(CultureInfo.InvariantCulture, $"no response within {timeout}"), "timeout", sentAt, payloadBytes);
+            throw Failure(
+                timeout is { } exact
+                    ? string.Create(CultureInfo.InvariantCulture, $"no response within {exact}")
+                    : string.Create(CultureInfo.InvariantCulture, $"no response before the next sample was due ({settings.PostInterval})"),
+                "timeout",
+                sentAt,
+                payloadBytes);
         }
         catch (Exception ex)
         {
@@ -70,26 +85,45 @@ internal sealed class SampleSender(ReportInvoker invoker, TimeProvider timeProvi
         return new SendResult(response.StatusCode, count);
     }
 
+    /// <summary>The sampler took the next sample: a regular report still in flight has reached its deadline.</summary>
+    public void EndTickAttempt()
+    {
+        lock (_attemptLock)
+        {
+            if (_tickAttempt && _timeout is { } source)
+            {
+                _ = Guard.Cancel(source);
+            }
+        }
+    }
+
     public void Dispose()
     {
         _registration.Dispose();
         Interlocked.Exchange(ref _timeout, null)?.Dispose();
     }
 
-    private CancellationTokenSource Arm(TimeSpan timeout, CancellationToken cancellationToken)
+    private CancellationTokenSource Arm(TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        // Published before the registration can fire, so a cancellation from now on reaches this source.
-        var source = _timeout;
-        if (source is null || source.IsCancellationRequested)
+        CancellationTokenSource source;
+        lock (_attemptLock)
         {
-            // A source the previous caller's token cancelled while no attempt was in flight (the loop's token at
-            // shutdown, before the flush) must not fail the next attempt at once.
-            source?.Dispose();
-            _timeout = source = new CancellationTokenSource(timeout, timeProvider);
-        }
-        else
-        {
-            source.CancelAfter(timeout);
+            // Published before the registration can fire, so a cancellation from now on reaches this source.
+            source = _timeout!;
+            if (source is null || source.IsCancellationRequested)
+            {
+                // A source the previous caller's token cancelled while no attempt was in flight (the loop's token at
+                // shutdown, before the flush) must not fail the next attempt at once. Made on the injected clock, unarmed
+                // when the tick is the deadline.
+                source?.Dispose();
+                _timeout = source = new CancellationTokenSource(timeout ?? Timeout.InfiniteTimeSpan, timeProvider);
+            }
+            else if (timeout is { } exact)
+            {
+                source.CancelAfter(exact);
+            }
+
+            _tickAttempt = timeout is null;
         }
 
         if (cancellationToken != _registeredFor)
@@ -110,10 +144,14 @@ internal sealed class SampleSender(ReportInvoker invoker, TimeProvider timeProvi
 
     private void Disarm(CancellationTokenSource source)
     {
-        if (!source.TryReset())
+        lock (_attemptLock)
         {
-            _timeout = null;
-            source.Dispose();
+            _tickAttempt = false;
+            if (!source.TryReset())
+            {
+                _timeout = null;
+                source.Dispose();
+            }
         }
     }
 
