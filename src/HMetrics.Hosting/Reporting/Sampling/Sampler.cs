@@ -119,10 +119,10 @@ internal sealed class Sampler : IDisposable
     {
         try
         {
-            var evicted = _backlog.Add(_clock.WallNow, _clock.Now, static (sample, self) => self.Read(sample), this);
-            if (evicted is { } at)
+            var (evicted, from, to) = _backlog.Add(_clock.WallNow, _clock.Now, static (sample, self) => self.Read(sample), this);
+            if (evicted > 0)
             {
-                _observer.Dropped(1, at, at, DropReason.Expired);
+                _observer.Dropped(evicted, from, to, DropReason.Expired);
             }
 
             _observer.BacklogChanged(_backlog.Count);
