@@ -45,11 +45,10 @@ internal sealed class CompiledAssembly
 
     private CompiledAssembly(string path)
     {
-        // The whole image is read into memory, so nothing stays open after this constructor.
+        // Everything is read here: the metadata is not used once the constructor has returned and the image is released.
         using var stream = File.OpenRead(path);
-        var pe = new PEReader(stream, PEStreamOptions.PrefetchEntireImage);
+        using var pe = new PEReader(stream, PEStreamOptions.PrefetchEntireImage);
         _metadata = pe.GetMetadataReader();
-        Name = _metadata.GetString(_metadata.GetAssemblyDefinition().Name);
         var references = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         foreach (var typeHandle in _metadata.TypeDefinitions)
         {
@@ -112,9 +111,6 @@ internal sealed class CompiledAssembly
 
         InferGuardedByCallers();
     }
-
-    /// <summary>Gets the assembly's simple name.</summary>
-    public string Name { get; }
 
     /// <summary>Gets every method with a body or without one (abstract, extern).</summary>
     public IEnumerable<CompiledMethod> Methods => _methods.Values;
@@ -426,8 +422,8 @@ internal sealed class CompiledAssembly
         }
     }
 
-    /// <summary>The full name of a type: namespace and name, nested types after a <c>+</c>, generic arity as <c>`1</c>.</summary>
-    public string TypeName(EntityHandle handle)
+    // The full name of a type: namespace and name, nested types after a "+", generic arity as "`1" (as Type.FullName).
+    private string TypeName(EntityHandle handle)
     {
         switch (handle.Kind)
         {
