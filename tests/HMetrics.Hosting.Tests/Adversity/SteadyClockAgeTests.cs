@@ -73,6 +73,7 @@ public sealed class SteadyClockAgeTests
             new[] { 20, 80, 100, 120, 140, 160, 180, 200, 220, 240, 260, 280, 580, 880 }.Select(t => Wall(host, t, TimeSpan.Zero)),
             delivered.Select(p => p.MeasuredAt));
         Assert.Equal(2, host.Host.Services.GetRequiredService<IHerokuMetricsStatusProvider>().Current.DroppedSamples);
+        Adversity.AssertHealthy(host);
     }
 
     [Fact]
@@ -109,6 +110,7 @@ public sealed class SteadyClockAgeTests
         Assert.All(delivered, p => Assert.True(p.ReceivedAt - expected[p.MeasuredAt] <= SampleBacklog.MaxAge, $"{p.MeasuredAt} posted too old"));
         Assert.Equal(2, host.Host.Services.GetRequiredService<IHerokuMetricsStatusProvider>().Current.DroppedSamples);
         Assert.Equal(Wall(host, 80, TimeSpan.Zero), delivered[1].MeasuredAt);
+        Adversity.AssertHealthy(host);
     }
 
     private static Dictionary<string, string?> Settings(HerokuLikeServer server) => MetricsHost.Settings(

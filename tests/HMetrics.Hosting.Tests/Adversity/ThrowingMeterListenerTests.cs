@@ -152,6 +152,7 @@ public sealed class ThrowingMeterListenerTests
         var stoppedAt = host.Time.Elapsed;
         await host.Host.StopAsync();
         await host.WaitForLogAsync("Flushed");
+        AssertHealthy(host);
 
         return new OutageRun(
             [.. requests],
