@@ -82,15 +82,20 @@ internal sealed class SampleBacklog
     }
 
     /// <summary>Takes a sample into the backlog: <paramref name="fill"/> writes its readings into a free slot.</summary>
-    /// <returns>The measurement time of the sample that had to make room, already counted out, or <see langword="null"/>.</returns>
-    public DateTimeOffset? Add<TState>(DateTimeOffset measuredAt, TimeSpan takenAt, Action<Sample, TState> fill, TState state)
+    /// <returns>
+    /// How many samples had to make room (more than one after the ring shrank, or once a send that held the spare slot
+    /// ended) and the measurement times of the oldest and newest of them; they are already counted out.
+    /// </returns>
+    public (int Count, DateTimeOffset From, DateTimeOffset To) Add<TState>(DateTimeOffset measuredAt, TimeSpan takenAt, Action<Sample, TState> fill, TState state)
     {
         lock (_lock)
         {
-            DateTimeOffset? evicted = null;
+            var evicted = 0;
+            DateTimeOffset from = default, to = default;
             while (_count >= Capacity + (_inFlight == InFlight.None ? 0 : 1))
             {
-                evicted = EvictOldestIdle();
+                to = EvictOldestIdle();
+                from = evicted++ == 0 ? to : from;
             }
 
             var index = (_head + _count) % _slots.Length;
@@ -99,7 +104,7 @@ internal sealed class SampleBacklog
             sample.TakenAt = takenAt;
             fill(sample, state);
             _count++;
-            return evicted;
+            return (evicted, from, to);
         }
     }
 

@@ -106,10 +106,18 @@ internal sealed class Sampler : IDisposable
                 return;
             }
 
-            TryTake();
-            var now = _clock.Now;
-            _schedule.Taken(now);
-            _ = _timer.Change(_schedule.NextDue - now, Timeout.InfiniteTimeSpan);
+            try
+            {
+                TryTake();
+            }
+            finally
+            {
+                // Re-armed whatever the sample did: the timer is one-shot, so a failure that left here unarmed (the
+                // app's clock failing again while SamplingFailed is written) would stop sampling for good.
+                var now = _clock.Now;
+                _schedule.Taken(now);
+                _ = _timer.Change(_schedule.NextDue - now, Timeout.InfiniteTimeSpan);
+            }
         }
 
         _sampled();
@@ -119,10 +127,10 @@ internal sealed class Sampler : IDisposable
     {
         try
         {
-            var evicted = _backlog.Add(_clock.WallNow, _clock.Now, static (sample, self) => self.Read(sample), this);
-            if (evicted is { } at)
+            var (evicted, from, to) = _backlog.Add(_clock.WallNow, _clock.Now, static (sample, self) => self.Read(sample), this);
+            if (evicted > 0)
             {
-                _observer.Dropped(1, at, at, DropReason.Expired);
+                _observer.Dropped(evicted, from, to, DropReason.Expired);
             }
 
             _observer.BacklogChanged(_backlog.Count);
