@@ -120,10 +120,10 @@ internal static class FootprintProbe
     private static string Report(List<Spec> specs, List<Reading> readings, List<string> loads, double warmupS, double outageS, double recoveryS, bool webapp)
     {
         var text = new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"Footprint: each mode its own process, all alive together, one loopback sink in another process; read after {warmupS:F0} s of reporting (warm), at the end of a {outageS:F0} s outage (the sink answers 503 to everything: a full backlog), and {recoveryS:F0} s after the sink recovered. Medians of {specs.Max(s => s.Rep) + 1} repetition(s); RSS and threads also min–max.")
+            .AppendLine(CultureInfo.InvariantCulture, $"Footprint: each mode its own process, all alive together, one loopback sink in another process; read after {warmupS:F0} s of reporting (warm), at the end of a {outageS:F0} s outage (the sink answers 503 to everything: a full backlog), and {recoveryS:F0} s after the sink recovered. Medians of {specs.Max(s => s.Rep) + 1} repetition(s); RSS and threads also min–max. GC heap: `GC.GetTotalMemory(false)`; committed: as of the last GC (– before the first); JIT code: resident executable memory of the runtime (`/memfd:doublemapper`: JIT-compiled code and stubs); – for the web app: it is not this probe's process, so only /proc is read.")
             .AppendLine(CultureInfo.InvariantCulture, $"Load average (1/5/15 min) at start and at each reading: {string.Join(" → ", loads)}")
             .AppendLine()
-            .AppendLine("| process | interval | phase | RSS MB | min–max | vs floor MB | private MB | GC heap MB | GC committed MB | JIT code MB | JIT methods | assemblies | threads | vs floor | POSTs accepted / refused |")
+            .AppendLine("| process | interval | phase | RSS MB | min–max | vs floor MB | private MB | GC heap MB | GC committed MB (at last GC) | JIT code MB | JIT methods | assemblies | threads | vs floor | POSTs accepted / refused |")
             .AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         var groups = specs.Select(s => (s.Mode, s.Interval)).Distinct().OrderBy(g => Order(g.Mode)).ThenBy(g => g.Interval).ToList();
         foreach (var phase in new[] { "warm", "outage", "recovered" })
@@ -146,7 +146,7 @@ internal static class FootprintProbe
                 var vsThreads = floor.Count == 0 ? "" : (threads - ReportCostProbe.Median(floor.Select(r => P(r, "Threads")))).ToString("+0;−0;0", CultureInfo.InvariantCulture);
                 var own = !mode.StartsWith("webapp", StringComparison.Ordinal);
                 string Own(Func<Reading, double> value, string format) => own ? ReportCostProbe.Median(rows.Select(value)).ToString(format, CultureInfo.InvariantCulture) : "–";
-                _ = text.AppendLine(CultureInfo.InvariantCulture, $"| {Describe(mode)} | {IntervalText(mode, interval)} | {phase} | {rss:F1} | {Mb(rows.Min(r => P(r, "VmRSS"))):F1}–{Mb(rows.Max(r => P(r, "VmRSS"))):F1} | {vsRss} | {Mb(ReportCostProbe.Median(rows.Select(r => P(r, "Private")))):F1} | {Own(r => Mb(S(r, "heap")), "F1")} | {Own(r => Mb(S(r, "committed")), "F1")} | {Mb(ReportCostProbe.Median(rows.Select(r => (double)r.Mappings.GetValueOrDefault("/memfd:doublemapper")))):F1} | {Own(r => S(r, "jitMethods"), "F0")} | {Own(r => S(r, "assemblies"), "F0")} | {threads:F0} ({rows.Min(r => P(r, "Threads")):F0}–{rows.Max(r => P(r, "Threads")):F0}) | {vsThreads} | {rows[0].Posts} |");
+                _ = text.AppendLine(CultureInfo.InvariantCulture, $"| {Describe(mode)} | {IntervalText(mode, interval)} | {phase} | {rss:F1} | {Mb(rows.Min(r => P(r, "VmRSS"))):F1}–{Mb(rows.Max(r => P(r, "VmRSS"))):F1} | {vsRss} | {Mb(ReportCostProbe.Median(rows.Select(r => P(r, "Private")))):F1} | {Own(r => Mb(S(r, "heap")), "F1")} | {(own && rows.All(r => S(r, "gen0") > 0) ? Own(r => Mb(S(r, "committed")), "F1") : "–")} | {Mb(ReportCostProbe.Median(rows.Select(r => (double)r.Mappings.GetValueOrDefault("/memfd:doublemapper")))):F1} | {Own(r => S(r, "jitMethods"), "F0")} | {Own(r => S(r, "assemblies"), "F0")} | {threads:F0} ({rows.Min(r => P(r, "Threads")):F0}–{rows.Max(r => P(r, "Threads")):F0}) | {vsThreads} | {rows[0].Posts} |");
             }
         }
 
