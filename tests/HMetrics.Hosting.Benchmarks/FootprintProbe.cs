@@ -15,6 +15,8 @@ namespace HMetrics.Hosting.Benchmarks;
 /// Defaults: 60 s warm-up, 600 s outage, 120 s recovery, 1 repetition, each mode at its default interval (0) and at
 /// 1 s, and the web app sample (built in Release) with reporting on at both intervals and with
 /// <c>HerokuMetrics__Enabled=false</c>: about 14 minutes. Smoke: <c>--warmup 10 --outage 15 --recovery 10</c>.
+/// <c>--outage 0</c> takes the warm reading only. At the default interval a 60 s warm-up is three reports: the tiered
+/// JIT re-compiles a method after 30 calls, so the readings after the outage (11 minutes in) are the steady ones there.
 /// Processes start one after another (each once it reports ready), in an order rotated per repetition; the warm-up
 /// counts from the last start. Memory and threads come from /proc (<see cref="ProcFs"/>); GC, JIT and assembly counts
 /// from the child itself (<see cref="FootprintChild"/>), on request, from its otherwise idle main thread.
@@ -78,7 +80,8 @@ internal static class FootprintProbe
                 ("outage", outageS, "fail"),
                 ("recovered", recoveryS, "ok"),
             };
-            foreach (var (phase, waitS, command) in phases)
+            // --outage 0: the warm reading only (a quick look at one state, e.g. pricing the floor's stand-in parts).
+            foreach (var (phase, waitS, command) in phases.Where(p => p.Name == "warm" || outageS > 0))
             {
                 if (command is not null)
                 {
@@ -208,12 +211,13 @@ internal static class FootprintProbe
     private static string? Baseline(string mode) => mode switch
     {
         "hm" or "otel" => "floor",
+        _ when mode.StartsWith("floor+", StringComparison.Ordinal) => "floor",
         "floor" => "empty",
         "webapp" => "webapp-off",
         _ => null,
     };
 
-    private static int Order(string mode) => Array.IndexOf(["empty", "floor", "hm", "otel", "webapp-off", "webapp"], mode) is var i and >= 0 ? i : 99;
+    private static int Order(string mode) => Array.IndexOf(["empty", "floor", "hm", "otel", "webapp-off", "webapp"], mode) is var i and >= 0 ? i : mode.StartsWith("floor+", StringComparison.Ordinal) ? 1 : 99;
 
     private static string Describe(string mode) => mode switch
     {
@@ -223,6 +227,13 @@ internal static class FootprintProbe
         "otel" => "host + OpenTelemetry runtime + OTLP/HTTP",
         "webapp-off" => "web app sample, `HerokuMetrics__Enabled=false`",
         "webapp" => "web app sample, reporting",
+        _ when mode.StartsWith("floor+", StringComparison.Ordinal) => "floor + " + string.Join(" + ", mode.Split('+').Skip(1).Select(p => p switch
+        {
+            "polly" => "Polly retry pipeline",
+            "factory" => "`IHttpClientFactory` handler",
+            "json" => "`Utf8JsonWriter` body",
+            _ => p,
+        })),
         _ => mode,
     };
 

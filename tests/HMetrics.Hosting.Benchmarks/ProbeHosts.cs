@@ -65,8 +65,19 @@ internal static class ProbeHosts
                 reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = (int)interval.TotalMilliseconds;
             }));
 
-    /// <summary>The floor as a hosted service (<see cref="FloorLoopService"/>).</summary>
+    /// <summary>The floor as a hosted service (<see cref="FloorLoopService"/>), with the stand-in parts named.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void AddFloorLoop(HostApplicationBuilder builder, Uri url, TimeSpan interval) =>
-        _ = builder.Services.AddHostedService(_ => new FloorLoopService(url, interval));
+    public static void AddFloorLoop(HostApplicationBuilder builder, Uri url, TimeSpan interval, ISet<string> parts)
+    {
+        if (parts.Contains("factory"))
+        {
+            AddFloorClient(builder.Services);
+        }
+
+        _ = builder.Services.AddHostedService(sp => new FloorLoopService(url, interval, parts, sp.GetService<IHttpMessageHandlerFactory>()));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AddFloorClient(IServiceCollection services) =>
+        _ = services.AddHttpClient("floor").RemoveAllLoggers();
 }
