@@ -1,33 +1,18 @@
-using System.Buffers;
 using System.Net;
-using System.Text.Json;
 using Microsoft.Extensions.Hosting;
-using Polly;
-using Polly.Retry;
 
 namespace HMetrics.Hosting.Benchmarks;
 
 /// <summary>
 /// The footprint probe's floor: the least a hosted service that sends HTTP every interval can be — a
-/// <see cref="PeriodicTimer"/> and one reused <see cref="HttpClient"/> sending (as <c>PostAsync</c> does) a POST of a fixed Go-sized body,
+/// <see cref="PeriodicTimer"/> and one reused <see cref="HttpClient"/>'s <c>PostAsync</c> of a fixed Go-sized body,
 /// no retry, no backlog, no timeout of its own (the client's default 100 s).
 /// </summary>
-/// <remarks>
-/// Stand-in parts, each adding one piece of what the library uses, so the footprint probe can price them one at a time
-/// (modes <c>floor+polly</c>, <c>floor+factory</c>, <c>floor+json</c>, combinable): <c>polly</c> sends through a Polly
-/// v8 retry pipeline built once (its builder validates the options with DataAnnotations); <c>factory</c> sends through
-/// an <see cref="HttpMessageInvoker"/> over <see cref="IHttpMessageHandlerFactory.CreateHandler(string)"/>, as the
-/// library does; <c>json</c> writes the body per send with a <see cref="Utf8JsonWriter"/>, as the library's collector does.
-/// </remarks>
-internal sealed class FloorLoopService(Uri url, TimeSpan interval, ISet<string> parts, IHttpMessageHandlerFactory? handlers) : BackgroundService
+internal sealed class FloorLoopService(Uri url, TimeSpan interval) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var client = parts.Contains("factory")
-            ? new HttpMessageInvoker(handlers!.CreateHandler("floor"), disposeHandler: false)
-            : new HttpClient();
-        var pipeline = parts.Contains("polly") ? BuildPipeline() : null;
-        var body = new ArrayBufferWriter<byte>(1024);
+        using var client = new HttpClient();
         using var timer = new PeriodicTimer(interval);
         try
         {
@@ -35,25 +20,9 @@ internal sealed class FloorLoopService(Uri url, TimeSpan interval, ISet<string> 
             {
                 try
                 {
-                    var content = ReportCostChild.FixedBody;
-                    if (parts.Contains("json"))
-                    {
-                        body.ResetWrittenCount();
-                        WriteBody(body);
-                        content = body.WrittenMemory;
-                    }
-
-                    if (pipeline is null)
-                    {
-                        await SendAsync(client, content, stoppingToken).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        await pipeline.ExecuteAsync(
-                            static (state, token) => state.Self.SendAsync(state.Client, state.Content, token),
-                            (Self: this, Client: client, Content: content),
-                            stoppingToken).ConfigureAwait(false);
-                    }
+                    using var content = new ReadOnlyMemoryContent(ReportCostChild.FixedBody);
+                    using var response = await client.PostAsync(url, content, stoppingToken).ConfigureAwait(false);
+                    ReportCostChild.Count(response.StatusCode);
                 }
                 catch (HttpRequestException)
                 {
@@ -65,39 +34,5 @@ internal sealed class FloorLoopService(Uri url, TimeSpan interval, ISet<string> 
         {
             // The host is stopping.
         }
-    }
-
-    private async ValueTask SendAsync(HttpMessageInvoker client, ReadOnlyMemory<byte> body, CancellationToken token)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ReadOnlyMemoryContent(body) };
-        using var response = await client.SendAsync(request, token).ConfigureAwait(false);
-        ReportCostChild.Count(response.StatusCode);
-    }
-
-    private static ResiliencePipeline BuildPipeline() => new ResiliencePipelineBuilder()
-        .AddRetry(new RetryStrategyOptions
-        {
-            ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>(),
-            BackoffType = DelayBackoffType.Exponential,
-            Delay = TimeSpan.FromSeconds(1),
-            MaxDelay = TimeSpan.FromSeconds(30),
-            MaxRetryAttempts = 3,
-            UseJitter = true,
-        })
-        .Build();
-
-    private static void WriteBody(IBufferWriter<byte> output)
-    {
-        using var writer = new Utf8JsonWriter(output);
-        writer.WriteStartObject();
-        writer.WriteStartObject("counters");
-        writer.WriteNumber("go.gc.collections", GC.CollectionCount(0));
-        writer.WriteNumber("go.gc.pause.ns", (long)GC.GetTotalPauseDuration().TotalNanoseconds);
-        writer.WriteEndObject();
-        writer.WriteStartObject("gauges");
-        writer.WriteNumber("go.memory.heap.bytes", GC.GetTotalMemory(false));
-        writer.WriteNumber("go.memory.heap.objects", 0);
-        writer.WriteEndObject();
-        writer.WriteEndObject();
     }
 }

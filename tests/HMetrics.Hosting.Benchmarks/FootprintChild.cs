@@ -12,7 +12,7 @@ namespace HMetrics.Hosting.Benchmarks;
 /// </summary>
 /// <remarks>
 /// Modes: <c>empty</c> (the host alone), <c>floor</c> (+ <see cref="FloorLoopService"/>; <c>floor+polly</c>,
-/// <c>floor+factory</c>, <c>floor+json</c> add one of its stand-in parts each, combinable), <c>hm</c> (+ <c>AddHerokuMetrics()</c>,
+/// <c>floor+factory</c>, <c>floor+json</c>: <see cref="FloorPartsLoopService"/> with those stand-in parts), <c>hm</c> (+ <c>AddHerokuMetrics()</c>,
 /// Go schema, the library's defaults but the endpoint and, unless 0, the interval), <c>otel</c> (+ OpenTelemetry's
 /// runtime instrumentation and OTLP/HTTP exporter, defaults but the endpoint and interval). Interval 0 means each
 /// one's default: the library's own, 20 s for the floor and for OpenTelemetry (Heroku's interval).
@@ -30,7 +30,8 @@ internal static class FootprintChild
         using var host = parts[0] switch
         {
             "empty" => ProbeHosts.Build(),
-            "floor" => ProbeHosts.Build(b => ProbeHosts.AddFloorLoop(b, url, every, extra)),
+            "floor" when extra.Count == 0 => ProbeHosts.Build(b => ProbeHosts.AddFloorLoop(b, url, every)),
+            "floor" => ProbeHosts.Build(b => ProbeHosts.AddFloorLoopWithParts(b, url, every, extra)),
             "hm" => ProbeHosts.Build(b => ProbeHosts.AddReporter(b, HerokuMetricsSchema.Go, url, interval)),
             "otel" => ProbeHosts.Build(b => ProbeHosts.AddOpenTelemetry(b, url, every, null)),
             _ => throw new ArgumentException($"Unknown mode '{mode}'.", nameof(mode)),

@@ -65,16 +65,21 @@ internal static class ProbeHosts
                 reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = (int)interval.TotalMilliseconds;
             }));
 
-    /// <summary>The floor as a hosted service (<see cref="FloorLoopService"/>), with the stand-in parts named.</summary>
+    /// <summary>The floor as a hosted service (<see cref="FloorLoopService"/>).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void AddFloorLoop(HostApplicationBuilder builder, Uri url, TimeSpan interval, ISet<string> parts)
+    public static void AddFloorLoop(HostApplicationBuilder builder, Uri url, TimeSpan interval) =>
+        _ = builder.Services.AddHostedService(_ => new FloorLoopService(url, interval));
+
+    /// <summary>The floor with stand-in parts (<see cref="FloorPartsLoopService"/>).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void AddFloorLoopWithParts(HostApplicationBuilder builder, Uri url, TimeSpan interval, ISet<string> parts)
     {
         if (parts.Contains("factory"))
         {
             AddFloorClient(builder.Services);
         }
 
-        _ = builder.Services.AddHostedService(sp => new FloorLoopService(url, interval, parts, sp.GetService<IHttpMessageHandlerFactory>()));
+        _ = builder.Services.AddHostedService(sp => new FloorPartsLoopService(url, interval, parts, sp.GetService<IHttpMessageHandlerFactory>()));
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
