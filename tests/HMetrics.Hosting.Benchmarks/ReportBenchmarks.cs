@@ -1,5 +1,8 @@
 using BenchmarkDotNet.Attributes;
+using HMetrics.Hosting.Boundary;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http;
+using Microsoft.Extensions.Options;
 
 namespace HMetrics.Hosting.Benchmarks;
 
@@ -18,7 +21,7 @@ public class ReportBenchmarks
     private RuntimeMetricTable _metrics = null!;
     private RuntimeMetricsCollector _collector = null!;
     private MetricsEndpoint _endpoint = null!;
-    private HttpMessageInvoker _invoker = null!;
+    private HerokuMetricsClientSource _clients = null!;
     private string _userAgent = null!;
 
     [GlobalSetup]
@@ -26,12 +29,13 @@ public class ReportBenchmarks
     {
         _sink = await LoopbackSink.StartAsync();
 
-        // The library's own registration: named handler chain, primary handler, no request logging.
+        // The library's own registration, and its typed client as the reporter makes it.
         var services = new ServiceCollection();
         _ = services.AddHerokuMetrics(o => o.Endpoint = _sink.Url.ToString());
         _services = services.BuildServiceProvider();
         _factory = _services.GetRequiredService<IHttpClientFactory>();
-        _invoker = new HttpMessageInvoker(_services.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler(HerokuMetricsClient.Name), disposeHandler: false);
+        _clients = new HerokuMetricsClientSource(
+            _services, _services.GetRequiredService<IOptionsMonitor<HttpClientFactoryOptions>>(), TimeProvider.System, SafeLogger.None);
         _metrics = new RuntimeMetricTable();
         _collector = new RuntimeMetricsCollector(_metrics.All);
         _endpoint = MetricsEndpoint.Parse(_sink.Url.ToString());
@@ -42,6 +46,7 @@ public class ReportBenchmarks
     public async Task Cleanup()
     {
         _metrics.Dispose();
+        _clients.Dispose();
         await _services.DisposeAsync();
         await _sink.DisposeAsync();
     }
@@ -53,8 +58,9 @@ public class ReportBenchmarks
         var body = _collector.Collect(HerokuMetricsSchema.Go, out var count);
         using var timeoutSource = new CancellationTokenSource(TimeSpan.FromSeconds(10), TimeProvider.System);
         using var linkedSource = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken.None, timeoutSource.Token);
-        using var request = HerokuMetricsClient.CreateRequest(_endpoint, body, count, _userAgent, TimeProvider.System.GetUtcNow());
-        using var answer = await _invoker.SendAsync(request, linkedSource.Token);
+        var client = _clients.Current;
+        using var request = client.CreateRequest(_endpoint, body, count, _userAgent, TimeProvider.System.GetUtcNow());
+        using var answer = await client.SendAsync(request, linkedSource.Token);
         var response = HerokuMetricsClient.Read(answer, _endpoint);
         if (!response.IsSuccess)
         {

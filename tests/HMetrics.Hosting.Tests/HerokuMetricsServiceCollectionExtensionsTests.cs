@@ -27,10 +27,12 @@ public sealed class HerokuMetricsServiceCollectionExtensionsTests
     private static int HandlerActions(IServiceProvider services) =>
         services.GetRequiredService<IOptionsMonitor<HttpClientFactoryOptions>>().Get(HerokuMetricsClient.Name).HttpMessageHandlerBuilderActions.Count;
 
-    // Walks the handler chain the factory built down to the primary handler.
+    // Walks the handler chain the reporter's client sends through down to the primary handler.
     private static HttpMessageHandler PrimaryHandler(IServiceProvider services)
     {
-        HttpMessageHandler handler = services.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler(HerokuMetricsClient.Name);
+        using var clients = LibraryClient.Source(services);
+        _ = clients.Current;
+        var handler = clients.CurrentChain!;
         while (handler is DelegatingHandler delegating)
         {
             handler = delegating.InnerHandler!;
@@ -46,7 +48,7 @@ public sealed class HerokuMetricsServiceCollectionExtensionsTests
     }
 
     [Fact]
-    public void Returns_the_builder_of_the_named_client()
+    public void Returns_the_builder_of_the_typed_client_which_the_factory_can_build()
     {
         var services = new ServiceCollection();
 
@@ -56,7 +58,9 @@ public sealed class HerokuMetricsServiceCollectionExtensionsTests
         Assert.Contains(services, d => d.ServiceType == typeof(Marker));
         Assert.Equal(HerokuMetricsClient.Name, builder.Name);
         using var provider = services.BuildServiceProvider();
-        Assert.NotNull(provider.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler(HerokuMetricsClient.Name));
+
+        // Resolved as any typed client is: the factory's named HttpClient, activated by ITypedHttpClientFactory.
+        Assert.NotNull(provider.GetRequiredService<HerokuMetricsClient>());
     }
 
     [Fact]

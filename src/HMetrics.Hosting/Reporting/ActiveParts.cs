@@ -16,7 +16,7 @@ internal sealed class ActiveParts : IDisposable
         ReporterSettings settings,
         IOptionsMonitor<HerokuMetricsOptions> optionsMonitor,
         HerokuMetricsOptionsReloadGuard validation,
-        Func<ReportInvoker> invokerFactory,
+        Func<SafeLogger, HerokuMetricsClientSource> clients,
         ReportingContext context,
         long origin)
     {
@@ -29,7 +29,7 @@ internal sealed class ActiveParts : IDisposable
         settings = Settings.Current;
         _table = new RuntimeMetricTable();
         var backlog = new SampleBacklog(settings.PostInterval);
-        _sender = new SampleSender(invokerFactory(), context.Time, context.Instruments);
+        _sender = new SampleSender(clients(context.Logger), context.Time, context.Instruments);
         Delivery = new DeliveryLoop(backlog, _sender, Settings, context);
         _sampler = new Sampler(
             new RuntimeMetricsCollector(_table.All),

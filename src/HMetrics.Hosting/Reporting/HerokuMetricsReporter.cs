@@ -18,7 +18,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
 {
     private readonly IOptionsMonitor<HerokuMetricsOptions> _optionsMonitor;
     private readonly HerokuMetricsOptionsReloadGuard _validation;
-    private readonly Func<ReportInvoker> _invokerFactory;
+    private readonly Func<SafeLogger, HerokuMetricsClientSource> _clients;
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _time;
     private readonly HerokuMetricsStatusWriter _status;
@@ -38,7 +38,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
     internal HerokuMetricsReporter(
         IOptionsMonitor<HerokuMetricsOptions> optionsMonitor,
         HerokuMetricsOptionsReloadGuard validation,
-        Func<ReportInvoker> invokerFactory,
+        Func<SafeLogger, HerokuMetricsClientSource> clients,
         ILoggerFactory loggerFactory,
         TimeProvider timeProvider,
         HerokuMetricsStatusWriter status,
@@ -48,7 +48,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
         // Captures only: whatever loads assemblies or JIT-compiles much waits for ExecuteAsync, after the host started.
         _optionsMonitor = optionsMonitor;
         _validation = validation;
-        _invokerFactory = invokerFactory;
+        _clients = clients;
         _loggerFactory = loggerFactory;
         _time = timeProvider;
         _status = status;
@@ -199,7 +199,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
 
         stoppingToken.ThrowIfCancellationRequested();
         _context = new ReportingContext(_time, logger, _status, new HerokuMetricsInstruments(_meterFactory));
-        _active = new ActiveParts(options, settings!, _optionsMonitor, _validation, _invokerFactory, _context, _startedAt);
+        _active = new ActiveParts(options, settings!, _optionsMonitor, _validation, _clients, _context, _startedAt);
         Log.Started(logger, settings!.Endpoint.Redacted, settings.PostInterval, settings.Schema);
         _status.Reporting();
         return _active;

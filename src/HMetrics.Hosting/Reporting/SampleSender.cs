@@ -8,7 +8,7 @@ namespace HMetrics.Hosting.Reporting;
 /// Posts one sample and classifies the outcome: returns on 2xx, throws <see cref="ReportFailedException"/> otherwise.
 /// </summary>
 /// <remarks>Records each attempt in the meter; the failure text it builds never quotes the URL.</remarks>
-internal sealed class SampleSender(ReportInvoker invoker, TimeProvider timeProvider, HerokuMetricsInstruments instruments) : IDisposable
+internal sealed class SampleSender(HerokuMetricsClientSource clients, TimeProvider timeProvider, HerokuMetricsInstruments instruments) : IDisposable
 {
     // One source for every attempt, re-armed per attempt and reset after it: two new sources and a timer per report were
     // half a kilobyte. Replaced only once cancelled. The caller's token cancels it through one registration per token.
@@ -20,18 +20,30 @@ internal sealed class SampleSender(ReportInvoker invoker, TimeProvider timeProvi
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<HttpStatusCode> SendAsync(Sample sample, ReporterSettings settings, CancellationToken cancellationToken)
     {
-        var timeout = settings.HttpTimeout;
         var endpoint = settings.Endpoint;
+        var payloadBytes = sample.Body.WrittenCount;
+        HerokuMetricsClient client;
+        try
+        {
+            // A new handler lifetime builds the app's handlers, whose code may throw: a failed attempt like any other.
+            client = clients.Current;
+        }
+        catch (Exception ex)
+        {
+            throw Failure(Describe(ex, endpoint), "error", timeProvider.GetTimestamp(), payloadBytes);
+        }
+
+        // A Timeout set on the client's builder bounds the attempt too: the shorter wins.
+        var timeout = client.EffectiveTimeout(settings.HttpTimeout);
         var timeoutSource = Arm(timeout, cancellationToken);
         var sentAt = timeProvider.GetTimestamp();
-        var payloadBytes = sample.Body.WrittenCount;
         ReportResponse response;
         try
         {
-            using var request = HerokuMetricsClient.CreateRequest(endpoint, sample.Body.WrittenMemory, sample.Count, settings.UserAgent, sample.MeasuredAt);
+            using var request = client.CreateRequest(endpoint, sample.Body.WrittenMemory, sample.Count, settings.UserAgent, sample.MeasuredAt);
 
-            // A handler chain returns at the response headers and never reads the body: an endless one costs nothing.
-            using var answer = await invoker.Current.SendAsync(request, timeoutSource.Token).ConfigureAwait(false);
+            // The client returns at the response headers and never reads the body: an endless one costs nothing.
+            using var answer = await client.SendAsync(request, timeoutSource.Token).ConfigureAwait(false);
             response = HerokuMetricsClient.Read(answer, endpoint);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -65,6 +77,7 @@ internal sealed class SampleSender(ReportInvoker invoker, TimeProvider timeProvi
     {
         _registration.Dispose();
         Interlocked.Exchange(ref _timeout, null)?.Dispose();
+        clients.Dispose();
     }
 
     private CancellationTokenSource Arm(TimeSpan timeout, CancellationToken cancellationToken)
