@@ -93,27 +93,39 @@ public sealed class AppWideDefaultsTests
         await using var dependency = await HerokuLikeServer.StartAsync();
         dependency.RespondWithStatus(HttpStatusCode.ServiceUnavailable);
         var app = new ModernApp();
-        await using var host = Host(endpoint, order, services =>
-        {
-            app.AddAspireDefaults(services, resilience: o => o.CircuitBreaker.MinimumThroughput = 2);
-            ModernApp.AddDependencyClient(services);
-        });
-        await host.StartAndWaitForFirstTimerAsync();
+        // A report due within the breaker's break duration (5 s), so the app's breaker is still open when it goes.
+        await using var host = Host(
+            endpoint,
+            order,
+            services =>
+            {
+                app.AddAspireDefaults(services, resilience: o => o.CircuitBreaker.MinimumThroughput = 2);
+                ModernApp.AddDependencyClient(services);
+            },
+            ("HerokuMetrics:PostInterval", "00:00:01"));
+        await host.StartAndWaitForFirstTimerAsync(Seconds(1));
         using var client = DependencyClient(host);
 
         // Two calls fail: the app's breaker opens (their retries wait on the fake clock meanwhile, until cancelled).
         using var appStopping = new CancellationTokenSource();
         var calls = new[] { CallAsync(client, dependency, appStopping.Token), CallAsync(client, dependency, appStopping.Token) };
-        await app.BreakerOpened.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        try
+        {
+            await app.BreakerOpened.Task.WaitAsync(TimeSpan.FromSeconds(20));
 
-        host.Time.Advance(MetricsHost.DefaultInterval);
-        await host.WaitForAnyLogAsync("ReportDelivered", "ReportFailed");
+            host.Time.Advance(Seconds(1));
+            await host.WaitForAnyLogAsync("ReportDelivered", "ReportFailed");
 
-        Assert.Empty(host.Records("ReportFailed"));
-        Assert.Single(host.Records("ReportDelivered"));
-        Assert.Equal(1, endpoint.RequestCount);
-        await appStopping.CancelAsync();
-        await Task.WhenAll(calls);
+            Assert.Empty(host.Records("ReportFailed"));
+            Assert.Single(host.Records("ReportDelivered"));
+            Assert.Equal(1, endpoint.RequestCount);
+        }
+        finally
+        {
+            // Calls still waiting in the app's pipeline would hold up its disposal.
+            await appStopping.CancelAsync();
+            await Task.WhenAll(calls);
+        }
     }
 
     [Theory]
@@ -156,15 +168,30 @@ public sealed class AppWideDefaultsTests
     public async Task Case_3_under_app_wide_hedging_a_slow_endpoint_receives_each_sample_once(string order)
     {
         await using var endpoint = await HerokuLikeServer.StartAsync();
+        await using var dependency = await HerokuLikeServer.StartAsync();
         var app = new ModernApp();
-        await using var host = Host(endpoint, order, services => app.AddAspireDefaults(services, hedging: true));
+        await using var host = Host(endpoint, order, services =>
+        {
+            app.AddAspireDefaults(services, hedging: true);
+            ModernApp.AddDependencyClient(services);
+        });
         var gate = endpoint.HoldResponses();
 
         await host.StartAndSendFirstReportAsync();
         Assert.Equal(At(20), (await endpoint.NextAsync()).Header("Measurements-Time"));
 
-        // Past the standard hedging delay (2 s) while the answer is slow, then the answer.
-        host.Time.Advance(Seconds(3));
+        // Past the standard hedging delay (2 s) while the answer is slow. In two steps, so a hedging timer made just
+        // after the first request left still falls due.
+        host.Time.Advance(Seconds(1));
+        host.Time.Advance(Seconds(2));
+
+        // The app goes on with its own work (a call over loopback) before the slow answer comes: a hedged copy, if any,
+        // leaves meanwhile, as it does in an app whose endpoint answers slowly.
+        using (var client = DependencyClient(host))
+        {
+            using var response = await client.GetAsync(new Uri(dependency.Url("/orders")));
+        }
+
         gate.SetResult();
         _ = await host.WaitForLogAsync("ReportDelivered");
 
