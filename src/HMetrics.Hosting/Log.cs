@@ -31,9 +31,9 @@ internal static partial class Log
     [LoggerMessage(4, LogLevel.Information, "Heroku metrics started: posting to {Endpoint} every {PostInterval} with the {Schema} schema.", EventName = "Started")]
     public static partial void Started(SafeLogger logger, string endpoint, TimeSpan postInterval, HerokuMetricsSchema schema);
 
-    // Warning when the user set HttpTimeout; Debug when the default is clamped for a short interval, as documented.
-    [LoggerMessage(EventId = 5, Message = "HerokuMetrics:HttpTimeout {HttpTimeout} would let a report outlast the post interval {PostInterval}; using {EffectiveTimeout} instead.", EventName = "HttpTimeoutClamped")]
-    public static partial void HttpTimeoutClamped(SafeLogger logger, LogLevel level, TimeSpan httpTimeout, TimeSpan postInterval, TimeSpan effectiveTimeout);
+    // Only a timeout the user set can be capped (unset, it is the post interval), so the line is always worth a Warning.
+    [LoggerMessage(5, LogLevel.Warning, "HerokuMetrics:HttpTimeout {HttpTimeout} would let a report outlast the post interval {PostInterval}; using {EffectiveTimeout} instead.", EventName = "HttpTimeoutClamped")]
+    public static partial void HttpTimeoutClamped(SafeLogger logger, TimeSpan httpTimeout, TimeSpan postInterval, TimeSpan effectiveTimeout);
 
     // Warning for the first failures and whenever the reason changes; Debug for a repeat inside a summary period.
     [LoggerMessage(EventId = 6, Message = "Heroku metrics report to {Endpoint} failed: {Reason}. Attempt {Attempt}; next try in {Delay}.", EventName = "ReportFailed")]
@@ -45,10 +45,10 @@ internal static partial class Log
     [LoggerMessage(8, LogLevel.Debug, "Heroku metrics report of {Count} metrics delivered to {Endpoint} with status {StatusCode}.", EventName = "ReportDelivered")]
     public static partial void ReportDelivered(SafeLogger logger, int count, string endpoint, int statusCode);
 
-    [LoggerMessage(9, LogLevel.Warning, "Final Heroku metrics report to {Endpoint} on shutdown failed: {Reason}. Its counts are not delivered.", EventName = "FlushFailed")]
+    [LoggerMessage(9, LogLevel.Warning, "Heroku metrics could not deliver every sample to {Endpoint} on shutdown: {Reason}. SamplesDropped says which.", EventName = "FlushFailed")]
     public static partial void FlushFailed(SafeLogger logger, string endpoint, string reason);
 
-    [LoggerMessage(10, LogLevel.Debug, "Final Heroku metrics report of {Count} metrics delivered to {Endpoint} on shutdown.", EventName = "Flushed")]
+    [LoggerMessage(10, LogLevel.Debug, "Heroku metrics delivered {Count} samples to {Endpoint} on shutdown.", EventName = "Flushed")]
     public static partial void Flushed(SafeLogger logger, int count, string endpoint);
 
     // The error is text, scrubbed by FailureText with the stack trace: an exception object would reach providers unscrubbed.
@@ -61,8 +61,8 @@ internal static partial class Log
     [LoggerMessage(13, LogLevel.Warning, "Heroku metrics reports to {Endpoint} are still failing: {Reason}. Attempt {Attempt}; {Repeats} identical failures in the last {Period} were logged at Debug only; next try in {Delay}.", EventName = "FailuresContinuing")]
     public static partial void FailuresContinuing(SafeLogger logger, string endpoint, string reason, int attempt, int repeats, TimeSpan period, TimeSpan delay);
 
-    [LoggerMessage(14, LogLevel.Warning, "Heroku metrics dropped {Count} samples measured between {From} and {To}: the endpoint no longer accepts measurements that old, so those intervals stay empty on the charts.", EventName = "SamplesDropped")]
-    public static partial void SamplesDropped(SafeLogger logger, int count, string from, string to);
+    [LoggerMessage(14, LogLevel.Warning, "Heroku metrics dropped {Count} samples measured between {From} and {To}: {Reason}, so those intervals stay empty on the charts.", EventName = "SamplesDropped")]
+    public static partial void SamplesDropped(SafeLogger logger, int count, string from, string to, string reason);
 
     [LoggerMessage(15, LogLevel.Warning, "Heroku metrics endpoint {Endpoint} rejected the sample measured at {MeasuredAt} with status {StatusCode}; re-sending it cannot succeed, so it is dropped.", EventName = "SampleRejected")]
     public static partial void SampleRejected(SafeLogger logger, string endpoint, string measuredAt, int statusCode);
@@ -78,4 +78,8 @@ internal static partial class Log
 
     [LoggerMessage(30, LogLevel.Warning, "The primary HTTP handler configured for the Heroku metrics client has sent requests already (one instance shared with other clients), so its redirects cannot be turned off; reports use a handler of the library's own instead.", EventName = "PrimaryHandlerReplaced")]
     public static partial void PrimaryHandlerReplaced(SafeLogger logger);
+
+    // Changes holds "Name old → new" pairs in the invariant culture, the endpoint redacted (ReporterSettings.DescribeChangesFrom).
+    [LoggerMessage(22, LogLevel.Information, "Heroku metrics settings changed by a configuration reload: {Changes}.", EventName = "SettingsChanged")]
+    public static partial void SettingsChanged(SafeLogger logger, string changes);
 }

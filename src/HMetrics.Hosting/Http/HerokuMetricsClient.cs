@@ -75,13 +75,14 @@ internal sealed class HerokuMetricsClient
     /// <summary>Gets the client's <see cref="HttpClient.Timeout"/>: infinite unless the app set one on the builder.</summary>
     public TimeSpan Timeout { get; }
 
-    /// <summary>The deadline of one attempt: the library's timeout, or the client's if that is shorter.</summary>
+    /// <summary>The deadline of one attempt: the library's, or the client's if that is shorter.</summary>
+    /// <param name="libraryTimeout">The library's exact deadline, or <see langword="null"/> when the next sampling tick ends the attempt.</param>
     /// <remarks>
     /// The reporter enforces it on the library's clock with the attempt's own cancellation source, so a timeout set with
     /// <c>ConfigureHttpClient</c> fails the attempt as a timeout (<c>no response within …</c>) and arms no second timer.
     /// </remarks>
-    public TimeSpan EffectiveTimeout(TimeSpan libraryTimeout) =>
-        Timeout > TimeSpan.Zero && Timeout < libraryTimeout ? Timeout : libraryTimeout;
+    public TimeSpan? EffectiveTimeout(TimeSpan? libraryTimeout) =>
+        Timeout > TimeSpan.Zero && (libraryTimeout is not { } library || Timeout < library) ? Timeout : libraryTimeout;
 
     /// <summary>The request of one report.</summary>
     public HttpRequestMessage CreateRequest(
