@@ -286,6 +286,30 @@ public sealed class AppWideDefaultsTests
         Assert.Single(host.Records("PrimaryHandlerReplaced"));
     }
 
+    [Theory]
+    [MemberData(nameof(Orders))]
+    public async Task App_wide_HttpClient_settings_are_for_the_apps_services_and_never_reach_the_endpoint(string order)
+    {
+        await using var endpoint = await HerokuLikeServer.StartAsync();
+        await using var dependency = await HerokuLikeServer.StartAsync();
+
+        // A key the app sends to its own services, set for every client.
+        await using var host = Host(endpoint, order, services =>
+        {
+            _ = services.ConfigureHttpClientDefaults(http => http.ConfigureHttpClient(c => c.DefaultRequestHeaders.Add("X-Api-Key", "app-key-1")));
+            ModernApp.AddDependencyClient(services);
+        });
+
+        var report = await host.StartAndDeliverFirstReportAsync(endpoint);
+        using (var client = DependencyClient(host))
+        {
+            using var response = await client.GetAsync(new Uri(dependency.Url("/orders")));
+        }
+
+        Assert.Null(report.Header("X-Api-Key"));
+        Assert.Equal("app-key-1", (await dependency.NextAsync()).Header("X-Api-Key"));
+    }
+
     [Fact]
     public void A_resilience_handler_added_on_the_builder_AddHerokuMetrics_returns_is_kept_and_the_app_wide_one_is_not()
     {
