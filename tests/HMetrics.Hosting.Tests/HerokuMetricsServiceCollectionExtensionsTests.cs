@@ -200,4 +200,44 @@ public sealed class HerokuMetricsServiceCollectionExtensionsTests
         // The control client proves the capture would have seen the factory's records.
         Assert.Contains(records, r => r.Category?.StartsWith("System.Net.Http.HttpClient.control", StringComparison.Ordinal) == true);
     }
+
+    [Fact]
+    public async Task A_logger_added_on_the_builder_is_not_run_for_reports_while_the_same_on_another_client_is()
+    {
+        var seen = new List<string>();
+        var services = NewServices();
+        var capturing = new CapturingHandler();
+        _ = services.AddHerokuMetrics()
+            .ConfigurePrimaryHttpMessageHandler(() => capturing)
+            .AddLogger(_ => new RecordingLogger(seen));
+        _ = services.AddHttpClient("control")
+            .ConfigurePrimaryHttpMessageHandler(() => new CapturingHandler())
+            .AddLogger(_ => new RecordingLogger(seen));
+        await using var provider = services.BuildServiceProvider();
+
+        _ = await Post(provider, "https://example.com/metrics/0b9c1f2e-4a5d-4c3b-9e8f-7a6b5c4d3e2f");
+        using var control = provider.GetRequiredService<IHttpClientFactory>().CreateClient("control");
+        using var response = await control.GetAsync(new Uri("https://example.com/control"));
+
+        // An HTTP client logger sees the request URL: it never runs for the library's client.
+        Assert.Single(capturing.Requests);
+        Assert.Equal(["https://example.com/control"], seen);
+    }
+
+    private sealed class RecordingLogger(List<string> seen) : Microsoft.Extensions.Http.Logging.IHttpClientLogger
+    {
+        public object? LogRequestStart(HttpRequestMessage request)
+        {
+            seen.Add(request.RequestUri!.AbsoluteUri);
+            return null;
+        }
+
+        public void LogRequestStop(object? context, HttpRequestMessage request, HttpResponseMessage response, TimeSpan elapsed)
+        {
+        }
+
+        public void LogRequestFailed(object? context, HttpRequestMessage request, HttpResponseMessage? response, Exception exception, TimeSpan elapsed)
+        {
+        }
+    }
 }
