@@ -76,6 +76,9 @@ internal static partial class Log
     [LoggerMessage(21, LogLevel.Warning, "{Key} is not a setting of HMetrics.Hosting and is ignored.{Suggestion}", EventName = "UnknownSetting")]
     public static partial void UnknownSetting(SafeLogger logger, string key, string suggestion);
 
+    [LoggerMessage(30, LogLevel.Warning, "The primary HTTP handler configured for the Heroku metrics client has sent requests already (one instance shared with other clients), so its redirects cannot be turned off; reports use a handler of the library's own instead.", EventName = "PrimaryHandlerReplaced")]
+    public static partial void PrimaryHandlerReplaced(SafeLogger logger);
+
     // Changes holds "Name old → new" pairs in the invariant culture, the endpoint redacted (ReporterSettings.DescribeChangesFrom).
     [LoggerMessage(22, LogLevel.Information, "Heroku metrics settings changed by a configuration reload: {Changes}.", EventName = "SettingsChanged")]
     public static partial void SettingsChanged(SafeLogger logger, string changes);

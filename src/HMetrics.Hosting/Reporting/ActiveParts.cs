@@ -20,7 +20,7 @@ internal sealed class ActiveParts : IDisposable
         ReporterSettings settings,
         IOptionsMonitor<HerokuMetricsOptions> optionsMonitor,
         HerokuMetricsOptionsPipeline optionsPipeline,
-        Func<ReportInvoker> invokerFactory,
+        Func<SafeLogger, HerokuMetricsClientSource> clients,
         SteadyClock clock,
         SafeLogger logger,
         HerokuMetricsStatusWriter status,
@@ -36,7 +36,7 @@ internal sealed class ActiveParts : IDisposable
         var observer = new ReportingObserver(clock, logger, Settings, status, _instruments);
         var backlog = new SampleBacklog(settings.PostInterval);
         _reader = new RuntimeReader();
-        _sender = new SampleSender(invokerFactory(), clock.Time, _instruments, logger);
+        _sender = new SampleSender(clients(logger), clock.Time, _instruments, logger);
         _delivery = new DeliveryLoop(new DeliveryStateMachine(backlog, observer, Random.Shared), _sender, Settings, clock, logger);
         _sampler = new Sampler(_reader, backlog, settings, clock, logger, observer, _delivery.SampleTaken);
         _sampler.Apply(Settings.Current);

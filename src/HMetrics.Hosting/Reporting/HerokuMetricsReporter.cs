@@ -18,7 +18,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
 {
     private readonly IOptionsMonitor<HerokuMetricsOptions> _optionsMonitor;
     private readonly HerokuMetricsOptionsPipeline _optionsPipeline;
-    private readonly Func<ReportInvoker> _invokerFactory;
+    private readonly Func<SafeLogger, HerokuMetricsClientSource> _clients;
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _time;
     private readonly HerokuMetricsStatusWriter _status;
@@ -35,7 +35,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
     internal HerokuMetricsReporter(
         IOptionsMonitor<HerokuMetricsOptions> optionsMonitor,
         HerokuMetricsOptionsPipeline optionsPipeline,
-        Func<ReportInvoker> invokerFactory,
+        Func<SafeLogger, HerokuMetricsClientSource> clients,
         ILoggerFactory loggerFactory,
         TimeProvider timeProvider,
         HerokuMetricsStatusWriter status,
@@ -45,7 +45,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
         // Captures only: whatever loads assemblies or JIT-compiles much waits for ExecuteAsync, after the host started.
         _optionsMonitor = optionsMonitor;
         _optionsPipeline = optionsPipeline;
-        _invokerFactory = invokerFactory;
+        _clients = clients;
         _loggerFactory = loggerFactory;
         _time = timeProvider;
         _status = status;
@@ -190,7 +190,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
         }
 
         stoppingToken.ThrowIfCancellationRequested();
-        _active = new ActiveParts(options, settings!, _optionsMonitor, _optionsPipeline, _invokerFactory, new SteadyClock(_time, _startedAt), logger, _status, _meterFactory);
+        _active = new ActiveParts(options, settings!, _optionsMonitor, _optionsPipeline, _clients, new SteadyClock(_time, _startedAt), logger, _status, _meterFactory);
         Log.Started(logger, settings!.Endpoint.Redacted, settings.PostInterval, settings.Schema);
         _status.Reporting();
         return _active;

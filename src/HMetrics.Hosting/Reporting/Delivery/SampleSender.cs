@@ -12,7 +12,7 @@ namespace HMetrics.Hosting.Reporting.Delivery;
 /// waiting samples hold numbers, not bytes. Records each attempt in the meter; the failure text it builds never quotes
 /// the URL.
 /// </remarks>
-internal sealed class SampleSender(ReportInvoker invoker, TimeProvider timeProvider, HerokuMetricsInstruments instruments, SafeLogger logger) : IDisposable
+internal sealed class SampleSender(HerokuMetricsClientSource clients, TimeProvider timeProvider, HerokuMetricsInstruments instruments, SafeLogger logger) : IDisposable
 {
     // The Both schema's body is about 1.6 KB: one growth at most, once for the life of the reporter.
     private readonly ArrayBufferWriter<byte> _body = new(1024);
@@ -40,16 +40,29 @@ internal sealed class SampleSender(ReportInvoker invoker, TimeProvider timeProvi
         var endpoint = settings.Endpoint;
         _body.ResetWrittenCount();
         var count = _bodyWriter.Write(sample.Schema, sample.Counters, sample.Gauges, _body);
+        var payloadBytes = _body.WrittenCount;
+        HerokuMetricsClient client;
+        try
+        {
+            // A new handler lifetime builds the app's handlers, whose code may throw: a failed attempt like any other.
+            client = clients.Current;
+        }
+        catch (Exception ex)
+        {
+            throw Failure(Describe(ex, endpoint), "error", timeProvider.GetTimestamp(), payloadBytes);
+        }
+
+        // A Timeout set on the client's builder bounds the attempt too: the shorter wins.
+        timeout = client.EffectiveTimeout(timeout);
         var timeoutSource = Arm(timeout, cancellationToken);
         var sentAt = timeProvider.GetTimestamp();
-        var payloadBytes = _body.WrittenCount;
         ReportResponse response;
         try
         {
-            using var request = HerokuMetricsClient.CreateRequest(endpoint, _body.WrittenMemory, count, settings.UserAgent, sample.MeasuredAt);
+            using var request = client.CreateRequest(endpoint, _body.WrittenMemory, count, settings.UserAgent, sample.MeasuredAt);
 
-            // A handler chain returns at the response headers and never reads the body: an endless one costs nothing.
-            using var answer = await invoker.Current.SendAsync(request, timeoutSource.Token).ConfigureAwait(false);
+            // The client returns at the response headers and never reads the body: an endless one costs nothing.
+            using var answer = await client.SendAsync(request, timeoutSource.Token).ConfigureAwait(false);
             response = HerokuMetricsClient.Read(answer, endpoint);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -101,6 +114,7 @@ internal sealed class SampleSender(ReportInvoker invoker, TimeProvider timeProvi
     {
         _registration.Dispose();
         Interlocked.Exchange(ref _timeout, null)?.Dispose();
+        clients.Dispose();
     }
 
     private CancellationTokenSource Arm(TimeSpan? timeout, CancellationToken cancellationToken)
