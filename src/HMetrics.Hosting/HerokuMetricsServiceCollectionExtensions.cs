@@ -67,17 +67,19 @@ public static class HerokuMetricsServiceCollectionExtensions
         _ = services.AddLogging();
 
         _ = services.AddSingleton(static sp => new HerokuMetricsReporter(
-            sp.GetRequiredService<IOptionsMonitor<HerokuMetricsOptions>>(),
-            sp.GetRequiredService<HerokuMetricsOptionsPipeline>(),
-            logger => new HerokuMetricsClientSource(
-                sp,
-                sp.GetRequiredService<IOptionsMonitor<HttpClientFactoryOptions>>(),
+            new ReportingDependencies(
+                sp.GetRequiredService<IOptionsMonitor<HerokuMetricsOptions>>(),
+                sp.GetRequiredService<HerokuMetricsOptionsPipeline>(),
+                logger => new HerokuMetricsClientSource(
+                    sp,
+                    sp.GetRequiredService<IOptionsMonitor<HttpClientFactoryOptions>>(),
+                    sp.GetRequiredService<TimeProvider>(),
+                    logger),
                 sp.GetRequiredService<TimeProvider>(),
-                logger),
+                sp.GetRequiredService<HerokuMetricsStatusWriter>(),
+                sp.GetService<IMeterFactory>(),
+                sp.GetService<StartPhase>() ?? StartPhase.Random),
             sp.GetRequiredService<ILoggerFactory>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<HerokuMetricsStatusWriter>(),
-            sp.GetService<IMeterFactory>(),
             sp.GetService<IHostApplicationLifetime>()));
         _ = services.AddSingleton<IHostedService>(static sp => sp.GetRequiredService<HerokuMetricsReporter>());
 

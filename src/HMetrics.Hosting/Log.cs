@@ -61,7 +61,7 @@ internal static partial class Log
     [LoggerMessage(13, LogLevel.Warning, "Heroku metrics reports to {Endpoint} are still failing: {Reason}. Attempt {Attempt}; {Repeats} identical failures in the last {Period} were logged at Debug only; next try in {Delay}.", EventName = "FailuresContinuing")]
     public static partial void FailuresContinuing(SafeLogger logger, string endpoint, string reason, int attempt, int repeats, TimeSpan period, TimeSpan delay);
 
-    [LoggerMessage(14, LogLevel.Warning, "Heroku metrics dropped {Count} samples measured between {From} and {To}: {Reason}, so those intervals stay empty on the charts.", EventName = "SamplesDropped")]
+    [LoggerMessage(14, LogLevel.Warning, "Heroku metrics dropped {Count} samples measured between {From} and {To}: {Reason}.", EventName = "SamplesDropped")]
     public static partial void SamplesDropped(SafeLogger logger, int count, string from, string to, string reason);
 
     [LoggerMessage(15, LogLevel.Warning, "Heroku metrics endpoint {Endpoint} rejected the sample measured at {MeasuredAt} with status {StatusCode}; re-sending it cannot succeed, so it is dropped.", EventName = "SampleRejected")]

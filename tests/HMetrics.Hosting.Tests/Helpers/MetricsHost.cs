@@ -97,6 +97,10 @@ internal sealed class MetricsHost : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
         configureServicesFirst?.Invoke(builder.Services);
         builder.Services.AddHerokuMetrics();
+
+        // The first sample exactly one interval after the start, so each test's timeline is its own to set; the random
+        // phase has tests of its own (SampleScheduleTests, SpreadStartTests).
+        builder.Services.AddSingleton(new StartPhase(static () => 0));
         configureServices?.Invoke(builder.Services);
         var host = builder.Build();
         return new MetricsHost(host, time, logged);

@@ -208,7 +208,7 @@ internal sealed class DeliveryLoop
         }
 
         var pipeline = new ResiliencePipelineBuilder { TimeProvider = _clock.Time }
-            .AddRetry(DeliveryRetry.Create(settings, OnRetry))
+            .AddRetry(DeliveryRetry.Create(settings, () => _machine.RetryPaid, OnRetry))
             .Build();
         _pipelineSettings = settings;
         _pipeline = pipeline;

@@ -28,6 +28,7 @@ internal sealed class Sampler : IDisposable
     /// <param name="clock">The reporter's steady clock: the schedule counts from its start, which may lie before this call.</param>
     /// <param name="logger">For a sample that could not be taken.</param>
     /// <param name="observer">Told of a sample the full backlog had to drop, and of the backlog's size.</param>
+    /// <param name="phase">Where in the first interval the first sample is taken.</param>
     /// <param name="sampled">Told that a sample is waiting.</param>
     public Sampler(
         RuntimeReader reader,
@@ -36,6 +37,7 @@ internal sealed class Sampler : IDisposable
         SteadyClock clock,
         SafeLogger logger,
         IReportingObserver observer,
+        StartPhase phase,
         Action sampled)
     {
         _reader = reader;
@@ -45,7 +47,7 @@ internal sealed class Sampler : IDisposable
         _observer = observer;
         _sampled = sampled;
         _schema = settings.Schema;
-        _schedule = new SampleSchedule(settings.PostInterval);
+        _schedule = new SampleSchedule(settings.PostInterval, phase.FirstDue(settings.PostInterval));
 
         // Held while the timer is made: a clock that fires it before CreateTimer returns (a test's fake clock, a stalled
         // thread) waits here until the timer can be re-armed.

@@ -154,7 +154,13 @@ public sealed class SampleBacklogInterleavingTests
                     break;
                 case 8:
                     var cutoff = TimeSpan.FromSeconds(nextId - random.Next(1, 12));
-                    var (count, from, to) = backlog.DropTakenBefore(cutoff);
+                    var count = 0;
+                    DateTimeOffset from = default, to = default;
+                    while (backlog.TryPeekOldest(out var oldest) && oldest.TakenAt < cutoff && backlog.DropOldest() is { } at)
+                    {
+                        (from, to) = (count++ == 0 ? at : from, at);
+                    }
+
                     var dropped = present.TakeWhile(p => p != inFlight && TimeSpan.FromSeconds(p) < cutoff).ToList();
                     Assert.Equal(dropped.Count, count);
                     if (count > 0)

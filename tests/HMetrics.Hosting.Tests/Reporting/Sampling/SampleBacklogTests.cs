@@ -43,35 +43,28 @@ public sealed class SampleBacklogTests
     }
 
     [Fact]
-    public void Expired_samples_are_dropped_with_their_span_but_never_the_one_in_flight()
+    public void The_oldest_is_dropped_or_carried_into_the_next_but_never_while_in_flight()
     {
         var backlog = new SampleBacklog(S(20));
-        for (var t = 20; t <= 100; t += 20)
-        {
-            _ = Add(backlog, t);
-        }
+        _ = Add(backlog, 20, mark: 3);
+        _ = Add(backlog, 40, mark: 5);
+        _ = Add(backlog, 60, mark: 7);
 
-        var (count, from, to) = backlog.DropTakenBefore(S(70));
-        Assert.Equal((3, T0.AddSeconds(20), T0.AddSeconds(60)), (count, from, to));
+        // Carried: the next keeps its own time and gauges, adds the counts and remembers how old they are.
+        Assert.Equal(T0.AddSeconds(20), backlog.MergeOldestIntoNext());
+        Assert.True(backlog.TryPeekOldest(out var carrier));
+        Assert.Equal((T0.AddSeconds(40), 8d, S(20)), (carrier.MeasuredAt, carrier.Counters[0], carrier.CountsSince));
 
-        Assert.True(backlog.TryBeginSend(out var inFlight));
-        Assert.Equal(0, backlog.DropTakenBefore(S(1000)).Count);
-        Assert.Equal(T0.AddSeconds(80), inFlight.MeasuredAt);
-    }
+        // Dropped whole.
+        Assert.Equal(T0.AddSeconds(40), backlog.DropOldest());
+        Assert.True(backlog.TryPeekOldest(out var last));
+        Assert.Equal(7, last.Counters[0]);
 
-    [Fact]
-    public void Age_is_measured_on_the_steady_clock_whatever_the_wall_clock_stamped()
-    {
-        var backlog = new SampleBacklog(S(20));
-
-        // The wall clock jumped back an hour between the two samples, then forward a day: ages do not care.
-        _ = Add(backlog, T0, S(20));
-        _ = Add(backlog, T0.AddHours(-1), S(40));
-        _ = Add(backlog, T0.AddDays(1), S(60));
-
-        Assert.Equal(1, backlog.DropTakenBefore(S(30)).Count);
-        Assert.True(backlog.TryPeekOldest(out var oldest));
-        Assert.Equal(S(40), oldest.TakenAt);
+        // In flight: neither.
+        Assert.True(backlog.TryBeginSend(out _));
+        Assert.Null(backlog.DropOldest());
+        Assert.Null(backlog.MergeOldestIntoNext());
+        Assert.Equal(1, backlog.Count);
     }
 
     [Fact]

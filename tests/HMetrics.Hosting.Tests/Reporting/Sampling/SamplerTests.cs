@@ -19,7 +19,7 @@ public sealed class SamplerTests : IDisposable
     public SamplerTests()
     {
         _clock = new SteadyClock(_time, _time.GetTimestamp());
-        _sampler = new Sampler(_reader, _backlog, Settings(Seconds(20)), _clock, SafeLogger.None, new NullObserver(), () => _signalled++);
+        _sampler = new Sampler(_reader, _backlog, Settings(Seconds(20)), _clock, SafeLogger.None, new NullObserver(), new StartPhase(static () => 0), () => _signalled++);
     }
 
     public void Dispose()
