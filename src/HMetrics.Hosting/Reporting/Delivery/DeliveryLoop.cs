@@ -93,9 +93,12 @@ internal sealed class DeliveryLoop
             return;
         }
 
+        // The whole flush is bounded, on a timer of the library's own; the host's token ends it too. Neither cancels on the
+        // timer's or the host's thread directly (Guard.Cancel contains what other parties registered on the token).
         var bound = settings.FlushTimeout;
-        using var deadline = new CancellationTokenSource(bound, _clock.Time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(hostToken, deadline.Token);
+        using var flush = new FlushBound();
+        using var timer = Guard.CreateTimer(_clock.Time, static s => ((FlushBound)s!).Elapse(), flush, bound, Timeout.InfiniteTimeSpan, _logger);
+        using var host = Guard.Register(hostToken, static s => ((FlushBound)s!).Stop(), flush, _logger);
         string? failure = null;
         try
         {
@@ -103,7 +106,7 @@ internal sealed class DeliveryLoop
             {
                 try
                 {
-                    var result = await _sender.SendAsync(sample, settings, bound, linked.Token).ConfigureAwait(false);
+                    var result = await _sender.SendAsync(sample, settings, bound, flush.Token).ConfigureAwait(false);
                     _machine.FlushDelivered(_clock.Now, (int)result.Status, result.Metrics);
                 }
                 catch (ReportFailedException rejected) when (rejected.RejectsSample)
@@ -115,7 +118,7 @@ internal sealed class DeliveryLoop
         catch (OperationCanceledException)
         {
             _machine.Abandoned();
-            failure = deadline.IsCancellationRequested
+            failure = flush.Elapsed
                 ? "no response within " + bound.ToString("c", System.Globalization.CultureInfo.InvariantCulture)
                 : "the host's shutdown timeout elapsed";
         }
