@@ -23,4 +23,18 @@ public sealed class WildcardsTests
         Assert.Equal(agrees, Wildcards.Agree(
             Wildcards.FromQuote(quote),
             Wildcards.Exact("HerokuMetrics:PostInterval must be at least 10 ms (00:00:00.0100000) and at most one day; got 00:00:00. Use a time span such as \"00:00:20\".")));
+
+    [Fact]
+    public void A_placeholder_that_holds_one_word_does_not_swallow_a_sentence_of_the_quote()
+    {
+        const string oneOffDyno = "Heroku metrics are not starting: {Dyno} is a one-off dyno (heroku run, release phase or scheduler), where Heroku's own agents stay idle too.";
+        const string notFound = "Heroku metrics are not starting: {Variable} was not found. Enable language metrics on the app.";
+        var quote = Wildcards.FromQuote("Heroku metrics are not starting: HEROKU_METRICS_URL was not found. …");
+
+        Assert.False(Wildcards.Agree(quote, Wildcards.FromTemplate(oneOffDyno)));
+        Assert.True(Wildcards.Agree(quote, Wildcards.FromTemplate(notFound)));
+        Assert.True(Wildcards.Agree(
+            Wildcards.FromQuote("Heroku metrics report to https://…/redacted failed: status 503 (ServiceUnavailable). Attempt 1; next try in 00:00:05."),
+            Wildcards.FromTemplate("Heroku metrics report to {Endpoint} failed: {Reason}. Attempt {Attempt}; next try in {Delay}.")));
+    }
 }
