@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using HMetrics.Hosting.Tests.Chaos.Generation;
+using HMetrics.Hosting.Tests.Chaos.Hostile;
+using HMetrics.Hosting.Tests.Helpers;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
+namespace HMetrics.Hosting.Tests.Chaos.Harness;
+
+/// <summary>
+/// One host of a run (a <see cref="MetricsHost"/> built from a <see cref="HostPlan"/>), with the hostile parts the
+/// scenario gives it, driven by the run: start, reload, stop.
+/// </summary>
+internal sealed class ChaosHost : IAsyncDisposable
+{
+    /// <summary>The host's shutdown timeout: a stop that reaches it waited for something that never came.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(8);
+
+    private readonly HostPlan _plan;
+    private readonly RunEndpoint _endpoint;
+    private readonly AttemptTracker _tracker;
+    private readonly List<string> _failures = [];
+    private readonly TaskCompletionSource _activated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly MetricsHost _host;
+    private volatile bool _stopping;
+    private bool _started;
+    private TimeSpan? _stopDuration;
+    private HerokuMetricsStatus? _status;
+    private IReadOnlyList<string> _health = [];
+
+    public ChaosHost(string name, HostPlan plan, RunContext run)
+    {
+        Name = name;
+        _plan = plan;
+        _endpoint = run.Endpoint;
+        _tracker = run.Tracker;
+        var clock = new HostClock(run.Clock, () =>
+        {
+            _ = _activated.TrySetResult();
+            _tracker.Changed.Pulse();
+        });
+
+        var userInfo = run.Scenario.EndpointUserInfo is { } info ? info + "@" : string.Empty;
+        var url = $"{(plan.Proxied ? "https" : "http")}://{userInfo}127.0.0.1:{run.ServerPort}{run.Scenario.Path}";
+        var settings = MetricsHost.Settings(url, [.. plan.Settings()]);
+        var calls = plan.Handlers.Select(_ => new long[1]).ToArray();
+        _host = MetricsHost.Create(settings, services =>
+        {
+            _ = services.AddSingleton<TimeProvider>(clock);
+            _ = services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+            _ = services.AddHealthChecks().AddHerokuMetrics();
+            if (run.Scenario.Logging is { } logging)
+            {
+                var provider = new ChaosLoggerProvider(logging);
+                if (logging.First)
+                {
+                    services.Insert(0, ServiceDescriptor.Singleton<ILoggerProvider>(provider));
+                }
+                else
+                {
+                    _ = services.AddSingleton<ILoggerProvider>(provider);
+                }
+            }
+
+            var client = services.AddHerokuMetrics()
+                .AddHttpMessageHandler(() => new AttemptObserver(name, run.Tracker, run.Clock));
+            for (var i = 0; i < plan.Handlers.Count; i++)
+            {
+                var handler = plan.Handlers[i];
+                var counter = calls[i];
+                _ = client.AddHttpMessageHandler(() => new HostileHandler(
+                    handler,
+                    () => Interlocked.Increment(ref counter[0]) - 1,
+                    run.Tracker,
+                    run.Clock,
+                    () => _stopping,
+                    run.Endpoint.Resolve));
+            }
+
+            if (plan.Proxied)
+            {
+                var proxy = run.Proxy.Url(run.Scenario.ProxyUser, run.Scenario.ProxyPassword);
+                _ = client.ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { Proxy = new WebProxy(proxy), UseProxy = true });
+            }
+        });
+    }
+
+    public string Name { get; }
+
+    public bool Running => _started && _stopDuration is null;
+
+    /// <summary>Completes once the reporter is live (its first timer exists) or its execution has ended.</summary>
+    public bool Activated => _activated.Task.IsCompleted;
+
+    public async Task StartAsync()
+    {
+        try
+        {
+            await _host.StartAsync();
+            _started = true;
+        }
+        catch (Exception ex)
+        {
+            _failures.Add("StartAsync threw (the host does not start): " + ex);
+            _ = _activated.TrySetResult();
+            return;
+        }
+
+        if (Reporter()?.ExecuteTask is { } execution)
+        {
+            _ = execution.ContinueWith(
+                ended =>
+                {
+                    _ = _activated.TrySetResult();
+                    _tracker.Changed.Pulse();
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+        else
+        {
+            _ = _activated.TrySetResult();
+        }
+    }
+
+    /// <summary>Sets configuration keys and reloads, as a reloadable source does when its file changes.</summary>
+    public void Reload(IReadOnlyList<(string Key, string? Value)> settings)
+    {
+        try
+        {
+            _host.Reload([.. settings]);
+        }
+        catch (Exception ex)
+        {
+            // From a file watcher's thread this would end the process.
+            _failures.Add("IConfigurationRoot.Reload() threw: " + ex);
+        }
+    }
+
+    /// <summary>Stops the host as the app's shutdown does, and reads its status and health afterwards.</summary>
+    public async Task StopAsync()
+    {
+        _stopping = true;
+        _endpoint.Stopping(true);
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            await _host.Host.StopAsync();
+        }
+        catch (Exception ex)
+        {
+            _failures.Add("StopAsync threw: " + ex);
+        }
+        finally
+        {
+            _stopDuration = clock.Elapsed;
+            _endpoint.Stopping(false);
+            _stopping = false;
+        }
+
+        _status = _host.Host.Services.GetRequiredService<IHerokuMetricsStatusProvider>().Current;
+        try
+        {
+            var report = await _host.Host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+            _health = [.. report.Entries.SelectMany(e => new[] { e.Value.Description ?? string.Empty, e.Value.Exception?.ToString() ?? string.Empty }
+                .Concat(e.Value.Data.Select(d => d.Key + "=" + Convert.ToString(d.Value, CultureInfo.InvariantCulture))))];
+        }
+        catch (Exception ex)
+        {
+            _failures.Add("the health check threw: " + ex);
+        }
+    }
+
+    public HostEvidence Evidence() => new(
+        Name,
+        _plan,
+        [.. _host.Logs.GetSnapshot().Select(Line)],
+        [.. _failures],
+        _stopDuration,
+        _status is { } s ? $"{s.State} idle '{s.IdleReason}' last success {s.LastSuccess} failures {s.ConsecutiveFailures} since {s.FailingSince} last failure '{s.LastFailure}' backlog {s.Backlog} dropped {s.DroppedSamples}" : null,
+        _status?.DroppedSamples ?? 0,
+        _status?.Backlog ?? 0,
+        _health,
+        _started && _activated.Task.IsCompleted && _status?.State != HerokuMetricsState.NotStarted);
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            _host.Host.Dispose();
+        }
+        catch (Exception ex)
+        {
+            _failures.Add("disposing the host threw: " + ex);
+        }
+
+        await Task.CompletedTask;
+    }
+
+    private BackgroundService? Reporter() =>
+        _host.Host.Services.GetServices<IHostedService>().OfType<HerokuMetricsReporter>().FirstOrDefault();
+
+    private static LogLine Line(FakeLogRecord record) => new(
+        record.Level,
+        record.Category ?? string.Empty,
+        record.Id.Name,
+        record.Message,
+        record.Exception?.ToString(),
+        [.. (record.StructuredState ?? []).SelectMany(p => new[] { p.Key, p.Value ?? string.Empty })]);
+}

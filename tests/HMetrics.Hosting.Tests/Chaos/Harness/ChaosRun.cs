@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using HMetrics.Hosting.Tests.Chaos.Generation;
+using HMetrics.Hosting.Tests.Chaos.Hostile;
+
+namespace HMetrics.Hosting.Tests.Chaos.Harness;
+
+/// <summary>
+/// Plays one scenario against the shared loopback servers and collects what it left behind.
+/// </summary>
+/// <remarks>
+/// Fake time passes one due timer at a time, and after each the run waits (on signals) until the process is quiet:
+/// every POST in flight has been answered and the library has gone back to waiting, or is held by the test for fake
+/// time (slow headers, a hanging handler), and every started host is live. So a request takes no fake time unless the
+/// scenario makes it, as on a real network, and a replay follows the same course.
+/// </remarks>
+internal sealed class ChaosRun
+{
+    /// <summary>How long (real time) the process may take to become quiet after a step: well beyond any loopback exchange.</summary>
+    public static readonly TimeSpan SettleBound = TimeSpan.FromSeconds(10);
+
+    private readonly ChaosScenario _scenario;
+    private readonly RunContext _run;
+    private readonly List<ChaosHost> _hosts = [];
+    private readonly List<string> _aborts = [];
+    private readonly List<string> _stalls = [];
+    private readonly ChaosHost?[] _running;
+    private readonly int[] _incarnations;
+    private CounterBracket? _lastStop;
+    private bool _stalled;
+
+    private ChaosRun(ChaosScenario scenario, RunContext run)
+    {
+        _scenario = scenario;
+        _run = run;
+        _running = new ChaosHost?[scenario.Hosts.Count];
+        _incarnations = new int[scenario.Hosts.Count];
+    }
+
+    public static async Task<RunEvidence> ExecuteAsync(ChaosScenario scenario, ChaosServer server, ProxyServer proxy)
+    {
+        var baseline = await Calibration.LevelAsync(server, scenario.Seed);
+        using var runEnded = new CancellationTokenSource();
+        var clock = new ChaosClock();
+        var tracker = new AttemptTracker();
+        var endpoint = new RunEndpoint(scenario.Endpoint, clock, tracker, runEnded.Token);
+        using var route = server.Route(scenario.Path, endpoint.HandleAsync);
+        using var meters = new ChaosMeterListener(scenario.Meters);
+        using var activities = new ChaosActivityListener(scenario.Activities);
+        var run = new ChaosRun(scenario, new RunContext(scenario, clock, tracker, endpoint, server.Port, proxy));
+        try
+        {
+            await run.PlayAsync();
+            return new RunEvidence(
+                scenario,
+                [.. run._hosts.Select(h => h.Evidence())],
+                endpoint.Receipts,
+                tracker.All,
+                clock.Segments,
+                clock.Start,
+                baseline,
+                run._lastStop ?? new CounterBracket(ProcessReading.Now(), ProcessReading.Now()),
+                [.. run._aborts],
+                [.. run._stalls],
+                [],
+                [.. meters.Exported, .. activities.Exported]);
+        }
+        finally
+        {
+            await runEnded.CancelAsync();
+            foreach (var host in run._hosts)
+            {
+                await host.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task PlayAsync()
+    {
+        var aborted = false;
+        foreach (var step in _scenario.Steps)
+        {
+            if (!await AdvanceAsync(step.At))
+            {
+                aborted = true;
+                break;
+            }
+
+            await ApplyAsync(step);
+            _ = await SettleAsync();
+        }
+
+        if (!aborted)
+        {
+            _ = await AdvanceAsync(_scenario.Length);
+        }
+
+        // The app shuts down: every host still running stops, one after the other.
+        for (var slot = 0; slot < _running.Length; slot++)
+        {
+            if (_running[slot] is { Running: true } host)
+            {
+                await StopAsync(host);
+            }
+        }
+
+        _ = await SettleAsync();
+    }
+
+    private async Task ApplyAsync(ChaosStep step)
+    {
+        switch (step.Kind)
+        {
+            case StepKind.Start:
+                var plan = _scenario.Hosts[step.Host];
+                var host = new ChaosHost(plan.Name + ++_incarnations[step.Host], plan, _run);
+                _hosts.Add(host);
+                _running[step.Host] = host;
+                await host.StartAsync();
+                break;
+            case StepKind.Stop when _running[step.Host] is { Running: true } running:
+                await StopAsync(running);
+                break;
+            case StepKind.Reload when _running[step.Host] is { Running: true } running:
+                running.Reload(step.Settings!);
+                break;
+            case StepKind.JumpWallClock:
+                _run.Clock.JumpWallClock(step.Amount);
+                break;
+            case StepKind.Collect:
+                GC.Collect(step.Generation, GCCollectionMode.Forced, blocking: true);
+                break;
+            default:
+                break;
+        }
+    }
+
+    private async Task StopAsync(ChaosHost host)
+    {
+        var before = ProcessReading.Now();
+        await host.StopAsync();
+        _lastStop = new CounterBracket(before, ProcessReading.Now());
+    }
+
+    // Lets fake time pass to `target`, stopping at every due timer and waiting for quiet after each; false once a timer
+    // callback has thrown (on a real timer thread the process would be gone).
+    private async Task<bool> AdvanceAsync(TimeSpan target)
+    {
+        for (var steps = 0; steps < 100_000; steps++)
+        {
+            if (!await SettleAsync())
+            {
+                return false;
+            }
+
+            var next = _run.Clock.NextDue();
+            var to = next is { } due && due < target ? due : target;
+            if (_run.Clock.AdvanceTo(to) is { } thrown)
+            {
+                _aborts.Add($"at {ChaosStep.Format(_run.Clock.Elapsed)} a timer callback threw, which on a real timer thread ends the process: {thrown}");
+                return false;
+            }
+
+            if (to >= target)
+            {
+                return await SettleAsync();
+            }
+        }
+
+        _stalls.Add($"at {ChaosStep.Format(_run.Clock.Elapsed)} timers kept coming due without fake time reaching {ChaosStep.Format(target)}: {_run.Clock.Overdue()}");
+        return false;
+    }
+
+    // Waits (on signals) until every POST in flight is answered or held for fake time and every started host is live; false
+    // once the process failed to become quiet (the run then goes straight to stopping its hosts).
+    private async Task<bool> SettleAsync()
+    {
+        if (_stalled)
+        {
+            return false;
+        }
+
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var changed = _run.Tracker.Changed.Next;
+            var moving = _run.Tracker.Moving();
+            var starting = _hosts.Where(h => h.Running && !h.Activated).ToList();
+            if (moving.Count == 0 && starting.Count == 0)
+            {
+                return true;
+            }
+
+            var remaining = SettleBound - clock.Elapsed;
+            try
+            {
+                await changed.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+            }
+            catch (TimeoutException)
+            {
+                _stalled = true;
+                _stalls.Add(
+                    $"at {ChaosStep.Format(_run.Clock.Elapsed)} the process did not become quiet within {SettleBound.TotalSeconds} s (real): " +
+                    $"attempts still in flight [{string.Join(", ", moving.Select(a => a.Id))}], hosts not live [{string.Join(", ", starting.Select(h => h.Name))}]");
+                return false;
+            }
+        }
+    }
+}
