@@ -3,12 +3,14 @@ using System.Text;
 namespace HMetrics.Hosting.Tests.Chaos.Generation;
 
 /// <summary>A generated hostile process: everything a run does, drawn from one seed.</summary>
+/// <param name="Calm">Whether the dimensions that lose samples on purpose were left out (see <see cref="ScenarioGenerator"/>).</param>
 /// <param name="DynoId">The last path segment of the dyno's endpoint, shared by every host of the run: a secret.</param>
 /// <param name="EndpointUserInfo">User-info of the endpoint URL (<c>user:password</c>), sent as Basic authentication; a secret.</param>
 /// <param name="ProxyUser">The proxy's user name, in the proxy URL of a proxied host.</param>
 /// <param name="ProxyPassword">The proxy's password, in the proxy URL of a proxied host (and so in .NET's exception text).</param>
 internal sealed record ChaosScenario(
     int Seed,
+    bool Calm,
     IReadOnlySet<Dimension> Disabled,
     TimeSpan Length,
     string DynoId,
@@ -45,7 +47,7 @@ internal sealed record ChaosScenario(
     public string Describe()
     {
         var text = new StringBuilder();
-        _ = text.Append("  run length ").Append(ChaosStep.Format(Length)).Append("; dyno path /metrics/").Append(DynoId)
+        _ = text.Append(Calm ? "  calm; run length " : "  run length ").Append(ChaosStep.Format(Length)).Append("; dyno path /metrics/").Append(DynoId)
             .Append(EndpointUserInfo is null ? string.Empty : "; endpoint URL with user-info " + EndpointUserInfo).AppendLine();
         if (Disabled.Count > 0)
         {

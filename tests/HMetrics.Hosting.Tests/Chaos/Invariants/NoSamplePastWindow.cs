@@ -39,7 +39,7 @@ internal sealed class NoSamplePastWindow : IRunInvariant
             var age = attempt.SentAt - taken;
             if (age > Window)
             {
-                yield return $"attempt {attempt.Id} sent at {ChaosStep.Format(attempt.SentAt)} carries the sample taken at {ChaosStep.Format(taken)} " +
+                yield return $"attempt {attempt.Id} sent at {ChaosStep.Format(attempt.SentAt)} carries the sample taken at {ChaosStep.Format(TimeSpan.FromMilliseconds(Math.Floor(taken.TotalMilliseconds)))} " +
                     $"(Measurements-Time {attempt.MeasurementsTime}): {ChaosStep.Format(age)} old by the steady clock; library got {attempt.Outcome}";
             }
         }
