@@ -166,7 +166,7 @@ internal sealed class ChaosRun
             }
         }
 
-        _stalls.Add($"at {ChaosStep.Format(_run.Clock.Elapsed)} timers kept coming due without fake time reaching {ChaosStep.Format(target)}: {_run.Clock.Overdue()}");
+        _stalls.Add($"at {ChaosStep.Format(_run.Clock.Elapsed)} timers kept coming due without fake time reaching {ChaosStep.Format(target)}: {_run.Clock.Armed()}");
         return false;
     }
 

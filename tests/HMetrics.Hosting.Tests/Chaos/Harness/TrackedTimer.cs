@@ -1,67 +1,37 @@
 namespace HMetrics.Hosting.Tests.Chaos.Harness;
 
-/// <summary>A timer of the <see cref="ChaosClock"/>: a fake-time timer whose next due moment the clock can see.</summary>
-/// <remarks>
-/// <see cref="Microsoft.Extensions.Time.Testing.FakeTimeProvider"/> (10.0) fires a timer at its exact due tick and runs a
-/// callback due in zero time inline; the due moment kept here follows the same rules.
-/// </remarks>
-internal sealed class TrackedTimer : ITimer
+/// <summary>A timer of the <see cref="ChaosClock"/>, which keeps its schedule.</summary>
+internal sealed class TrackedTimer(ChaosClock clock, TimerCallback callback, object? state) : ITimer
 {
-    private readonly ChaosClock _clock;
-    private readonly TimerCallback _callback;
-    private readonly object? _state;
-    private readonly ITimer _inner;
-    private long _dueAt = long.MaxValue;
-    private long _periodTicks;
+    private volatile bool _disposed;
 
-    public TrackedTimer(ChaosClock clock, TimeProvider fake, TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-    {
-        _clock = clock;
-        _callback = callback;
-        _state = state;
-        Arm(dueTime, period);
+    /// <summary>Gets or sets the steady ticks (since the run began) the timer is next due at; <see cref="long.MaxValue"/> when not armed. Guarded by the clock's lock.</summary>
+    internal long DueAt { get; set; } = long.MaxValue;
 
-        // Registered before the inner timer exists: a callback due at once runs inside CreateTimer.
-        clock.Add(this);
-        try
-        {
-            _inner = fake.CreateTimer(static s => ((TrackedTimer)s!).Fire(), this, dueTime, period);
-        }
-        catch
-        {
-            // A due time the provider refuses (out of range): no timer exists, so none may look due.
-            clock.Remove(this);
-            throw;
-        }
-    }
+    /// <summary>Gets or sets the period in ticks; 0 for a one-shot timer. Guarded by the clock's lock.</summary>
+    internal long PeriodTicks { get; set; }
 
-    /// <summary>Gets the steady timestamp the timer is next due at; <see cref="long.MaxValue"/> when not armed.</summary>
-    public long DueAt => Volatile.Read(ref _dueAt);
+    /// <summary>Gets or sets when the timer was last armed, to fire timers due at the same moment in that order.</summary>
+    internal long Order { get; set; }
 
-    /// <summary>Gets what the timer calls, for a report of timers that never fire.</summary>
-    public string Describe() => $"{_callback.Method.DeclaringType?.Name}.{_callback.Method.Name}({_state?.GetType().Name})";
+    /// <summary>Gets what the timer calls, for a report of a run that stopped moving.</summary>
+    public string Describe() => $"{callback.Method.DeclaringType?.Name}.{callback.Method.Name}({state?.GetType().Name})";
 
     public bool Change(TimeSpan dueTime, TimeSpan period)
     {
-        var (dueAt, periodTicks) = (DueAt, _periodTicks);
-        Arm(dueTime, period);
-        try
+        if (_disposed)
         {
-            return _inner.Change(dueTime, period);
+            return false;
         }
-        catch
-        {
-            // Refused: the timer keeps its previous schedule.
-            (_periodTicks, _dueAt) = (periodTicks, dueAt);
-            throw;
-        }
+
+        clock.Schedule(this, dueTime, period);
+        return true;
     }
 
     public void Dispose()
     {
-        Volatile.Write(ref _dueAt, long.MaxValue);
-        _clock.Remove(this);
-        _inner.Dispose();
+        _disposed = true;
+        clock.Remove(this);
     }
 
     public ValueTask DisposeAsync()
@@ -70,15 +40,5 @@ internal sealed class TrackedTimer : ITimer
         return default;
     }
 
-    private void Arm(TimeSpan dueTime, TimeSpan period)
-    {
-        _periodTicks = period == Timeout.InfiniteTimeSpan ? 0 : period.Ticks;
-        Volatile.Write(ref _dueAt, dueTime == Timeout.InfiniteTimeSpan ? long.MaxValue : _clock.GetTimestamp() + dueTime.Ticks);
-    }
-
-    private void Fire()
-    {
-        Volatile.Write(ref _dueAt, _periodTicks > 0 ? _clock.GetTimestamp() + _periodTicks : long.MaxValue);
-        _callback(_state);
-    }
+    internal void Invoke() => callback(state);
 }
