@@ -20,26 +20,12 @@ public sealed class HerokuMetricsOptions
     /// </summary>
     public const string EndpointEnvironmentVariable = "HEROKU_METRICS_URL";
 
-    /// <summary>The variable naming the dyno; one-off dynos are named <c>run.N</c>.</summary>
-    internal const string DynoEnvironmentVariable = "DYNO";
-
     internal static readonly TimeSpan DefaultPostInterval = TimeSpan.FromSeconds(20);
-    internal static readonly TimeSpan DefaultHttpTimeout = TimeSpan.FromSeconds(10);
     internal static readonly TimeSpan DefaultInitialBackoff = TimeSpan.FromSeconds(1);
     internal static readonly TimeSpan DefaultMaxBackoff = TimeSpan.FromSeconds(30);
     internal static readonly TimeSpan DefaultBackoffResetAfter = TimeSpan.FromMinutes(5);
     internal static readonly TimeSpan DefaultBackoffJitter = TimeSpan.FromMilliseconds(500);
     internal const string DefaultUserAgent = "hmetrics/1.0 (app using HMetrics.Hosting package)";
-
-    // The upper bound of every duration: timers and Polly's own validation accept no more than a day.
-    internal static readonly TimeSpan MaxDuration = TimeSpan.FromDays(1);
-
-    // The floors of the durations. Nothing is shorter than 1 ms. PostInterval and the backoffs are at least 10 ms, so no
-    // endpoint, healthy or dead, is ever sent more than 100 attempts a second, and the effective timeout (at least half
-    // the post interval) is never under 1 ms.
-    internal static readonly TimeSpan MinDuration = TimeSpan.FromMilliseconds(1);
-    internal static readonly TimeSpan MinPostInterval = TimeSpan.FromMilliseconds(10);
-    internal static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(10);
 
     /// <summary>
     /// Gets or sets the URL reports are posted to.
@@ -68,11 +54,14 @@ public sealed class HerokuMetricsOptions
     /// Gets or sets the longest a single report may take.
     /// </summary>
     /// <value>
-    /// Defaults to 10 seconds. The effective timeout is never longer than
-    /// <c>max(PostInterval - 1 s, PostInterval / 2)</c>, so a report always ends before the next one is due.
-    /// Between 1 ms and 1 day.
+    /// Defaults to <see langword="null"/>: the post interval (20 seconds at the defaults), like the Go agent's client,
+    /// whose timeout is its interval. A regular report's deadline is then the next sample: the timer that takes it ends
+    /// a report still in flight, so reporting arms no timer of its own per report. A value below the post interval
+    /// stays exact and costs one timer per attempt; a value above it is capped at it, with one Warning
+    /// (<c>HttpTimeoutClamped</c>). Retries and the backlog's drain always use the exact value, and the shutdown flush
+    /// at most 10 seconds of it. Between 1 ms and 1 day.
     /// </value>
-    public TimeSpan HttpTimeout { get; set; } = DefaultHttpTimeout;
+    public TimeSpan? HttpTimeout { get; set; }
 
     /// <summary>
     /// Gets or sets the first delay after a failed delivery; Polly doubles it with each further failure.
@@ -122,7 +111,11 @@ public sealed class HerokuMetricsOptions
     /// Gets or sets a value indicating whether one last report is sent when the host stops, so the counts since the
     /// last report are not lost.
     /// </summary>
-    /// <value>Defaults to <see langword="true"/>. The flush is bounded by the effective HTTP timeout and the host's shutdown timeout.</value>
+    /// <value>
+    /// Defaults to <see langword="true"/>. The flush is bounded by <see cref="HttpTimeout"/> (the post interval when
+    /// unset), at most 10 seconds, so it leaves the app most of the 30 seconds Heroku allows between SIGTERM and
+    /// SIGKILL; and by the host's shutdown timeout.
+    /// </value>
     public bool FlushOnShutdown { get; set; } = true;
 
     /// <summary>
@@ -134,45 +127,4 @@ public sealed class HerokuMetricsOptions
     /// logs one Information line saying why. Read once at start.
     /// </value>
     public bool ReportOnOneOffDynos { get; set; }
-
-    /// <summary>
-    /// Gets or sets the dyno name from <c>DYNO</c> (configuration first, then the process environment); null outside Heroku.
-    /// </summary>
-    internal string? Dyno { get; set; }
-
-    /// <summary>
-    /// Gets whether <paramref name="dyno"/> names a one-off dyno: <c>run.N</c> (<c>heroku run</c>), <c>release.N</c>
-    /// (release phase) or <c>scheduler.N</c> (Heroku Scheduler).
-    /// </summary>
-    internal static bool IsOneOffDyno(string dyno) =>
-        dyno.StartsWith("run.", StringComparison.Ordinal)
-        || dyno.StartsWith("release.", StringComparison.Ordinal)
-        || dyno.StartsWith("scheduler.", StringComparison.Ordinal);
-
-    /// <summary>
-    /// Gets or sets where <see cref="Endpoint"/> came from, for the start-up log line.
-    /// </summary>
-    internal string EndpointSource { get; set; } = SectionName + ":Endpoint";
-
-    /// <summary>
-    /// Gets or sets whether configuration set <see cref="HttpTimeout"/>, so clamping it is worth a Warning.
-    /// </summary>
-    internal bool HttpTimeoutConfigured { get; set; }
-
-    /// <summary>
-    /// Gets or sets why the configuration section could not be bound, for validation to report.
-    /// </summary>
-    internal string? BindingError { get; set; }
-
-    /// <summary>
-    /// Gets the request timeout actually used: <see cref="HttpTimeout"/>, clamped so a report ends before the next is due.
-    /// </summary>
-    internal TimeSpan EffectiveHttpTimeout
-    {
-        get
-        {
-            var ceiling = TimeSpan.FromTicks(Math.Max((PostInterval - TimeSpan.FromSeconds(1)).Ticks, PostInterval.Ticks / 2));
-            return HttpTimeout <= ceiling ? HttpTimeout : ceiling;
-        }
-    }
 }

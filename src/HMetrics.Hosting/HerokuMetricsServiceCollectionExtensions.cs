@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Net;
 using HMetrics.Hosting;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Http;
@@ -48,7 +47,7 @@ public static class HerokuMetricsServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configure);
 
         var builder = AddCore(services);
-        _ = services.Configure(configure);
+        HerokuMetricsOptionsPipeline.AddConfigure(services, configure);
         return builder;
     }
 
@@ -59,23 +58,8 @@ public static class HerokuMetricsServiceCollectionExtensions
             return new HerokuMetricsHttpClientBuilder(services);
         }
 
-        _ = services.AddSingleton<UnknownKeyDetector>();
-        _ = services.AddOptionsWithValidateOnStart<HerokuMetricsOptions>()
-            .Configure<IConfiguration, UnknownKeyDetector>(static (options, configuration, unknownKeys) =>
-            {
-                Bind(options, configuration);
-
-                // Where the section is bound, so a misspelt key is reported at start and after every reload.
-                unknownKeys.Check(configuration.GetSection(HerokuMetricsOptions.SectionName), configuration.GetReloadToken());
-            });
-        _ = services.AddSingleton<IOptionsChangeTokenSource<HerokuMetricsOptions>>(
-            static sp => new ConfigurationChangeTokenSource<HerokuMetricsOptions>(sp.GetRequiredService<IConfiguration>()));
-        _ = services.AddSingleton<HerokuMetricsOptionsReloadGuard>();
-        _ = services.AddSingleton<IValidateOptions<HerokuMetricsOptions>>(static sp => sp.GetRequiredService<HerokuMetricsOptionsReloadGuard>());
-        _ = services.AddSingleton<IPostConfigureOptions<HerokuMetricsOptions>>(
-            static sp => new HerokuMetricsEndpointSetup(sp.GetService<IConfiguration>()));
-        _ = services.AddSingleton<IPostConfigureOptions<HerokuMetricsOptions>>(
-            static sp => new HerokuMetricsDynoSetup(sp.GetService<IConfiguration>()));
+        // Options/HerokuMetricsOptionsPipeline.cs names the steps in the order they run.
+        HerokuMetricsOptionsPipeline.Register(services);
         services.TryAddSingleton(TimeProvider.System);
         _ = services.AddSingleton<HerokuMetricsStatusWriter>();
         _ = services.AddSingleton<IHerokuMetricsStatusProvider>(static sp => sp.GetRequiredService<HerokuMetricsStatusWriter>());
@@ -83,7 +67,7 @@ public static class HerokuMetricsServiceCollectionExtensions
 
         _ = services.AddSingleton(static sp => new HerokuMetricsReporter(
             sp.GetRequiredService<IOptionsMonitor<HerokuMetricsOptions>>(),
-            sp.GetRequiredService<HerokuMetricsOptionsReloadGuard>(),
+            sp.GetRequiredService<HerokuMetricsOptionsPipeline>(),
             () => new ReportInvoker(
                 sp.GetRequiredService<IHttpMessageHandlerFactory>(),
                 sp.GetRequiredService<IOptionsMonitor<HttpClientFactoryOptions>>(),
@@ -115,21 +99,5 @@ public static class HerokuMetricsServiceCollectionExtensions
                 options.HttpMessageHandlerBuilderActions.Add(static b => PrimaryHandlerHardening.Apply(b.PrimaryHandler))));
 
         return builder;
-    }
-
-    private static void Bind(HerokuMetricsOptions options, IConfiguration configuration)
-    {
-        try
-        {
-            var section = configuration.GetSection(HerokuMetricsOptions.SectionName);
-            section.Bind(options);
-            options.HttpTimeoutConfigured = section[nameof(HerokuMetricsOptions.HttpTimeout)] is not null;
-        }
-        catch (InvalidOperationException ex)
-        {
-            // The binder throws on text it cannot convert ("twenty seconds", "Python"). Thrown here, that escapes a
-            // configuration reload on a file watcher's thread; recorded, validation reports it with what to write.
-            options.BindingError = ex.Message;
-        }
     }
 }

@@ -1,35 +1,35 @@
+using System.Buffers;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 
 namespace HMetrics.Hosting.Benchmarks;
 
 /// <summary>
-/// Reading the runtime and writing one report body: what the reporter does at every report before it touches the
-/// network. Ours against a typical first version (Dictionary + JsonSerializer) of the same readings.
+/// Reading the runtime into a sample and writing its report body: what the reporter does for every report before it
+/// touches the network (the sampler's read, the sender's write). Ours against a typical first version (Dictionary +
+/// JsonSerializer) of the same readings.
 /// </summary>
 [MemoryDiagnoser]
 public class CollectBenchmarks
 {
-    private RuntimeMetricTable _metrics = null!;
-    private RuntimeMetricsCollector _collector = null!;
+    private readonly ReportBodyWriter _writer = new();
+    private readonly ArrayBufferWriter<byte> _body = new(2048);
+    private readonly Reporting.Sampling.Sample _sample = new();
+    private RuntimeReader _reader = null!;
 
     [GlobalSetup]
-    public void Setup()
-    {
-        _metrics = new RuntimeMetricTable();
-        _collector = new RuntimeMetricsCollector(_metrics.All);
-    }
+    public void Setup() => _reader = new RuntimeReader(new ProcessCounterLedger());
 
     [GlobalCleanup]
-    public void Cleanup() => _metrics.Dispose();
+    public void Cleanup() => _reader.Dispose();
 
-    [Benchmark(Description = "ours: collect+serialise Go")]
+    [Benchmark(Description = "ours: read+write Go")]
     public int OursGo() => Collect(HerokuMetricsSchema.Go);
 
-    [Benchmark(Description = "ours: collect+serialise DotNet")]
+    [Benchmark(Description = "ours: read+write DotNet")]
     public int OursDotNet() => Collect(HerokuMetricsSchema.DotNet);
 
-    [Benchmark(Description = "ours: collect+serialise Both")]
+    [Benchmark(Description = "ours: read+write Both")]
     public int OursBoth() => Collect(HerokuMetricsSchema.Both);
 
     [Benchmark(Baseline = true, Description = "naive: Dictionary+JsonSerializer Go")]
@@ -40,10 +40,9 @@ public class CollectBenchmarks
 
     private int Collect(HerokuMetricsSchema schema)
     {
-        var body = _collector.Collect(schema, out _);
-
-        // Acknowledged like a delivered report, so the counters' baseline moves as it does in production.
-        _collector.Acknowledge();
-        return body.Length;
+        _reader.Read(schema, _sample.Counters, _sample.Gauges);
+        _body.ResetWrittenCount();
+        _ = _writer.Write(schema, _sample.Counters, _sample.Gauges, _body);
+        return _body.WrittenCount;
     }
 }

@@ -15,10 +15,12 @@ public class ReportBenchmarks
     private LoopbackSink _sink = null!;
     private ServiceProvider _services = null!;
     private IHttpClientFactory _factory = null!;
-    private RuntimeMetricTable _metrics = null!;
-    private RuntimeMetricsCollector _collector = null!;
+    private readonly Reporting.Sampling.Sample _sample = new();
+    private RuntimeReader _reader = null!;
     private MetricsEndpoint _endpoint = null!;
-    private HttpMessageInvoker _invoker = null!;
+    private Reporting.SelfObservation.HerokuMetricsInstruments _instruments = null!;
+    private Reporting.Delivery.SampleSender _sender = null!;
+    private Options.ReporterSettings _settings = null!;
     private string _userAgent = null!;
 
     [GlobalSetup]
@@ -31,38 +33,38 @@ public class ReportBenchmarks
         _ = services.AddHerokuMetrics(o => o.Endpoint = _sink.Url.ToString());
         _services = services.BuildServiceProvider();
         _factory = _services.GetRequiredService<IHttpClientFactory>();
-        _invoker = new HttpMessageInvoker(_services.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler(HerokuMetricsClient.Name), disposeHandler: false);
-        _metrics = new RuntimeMetricTable();
-        _collector = new RuntimeMetricsCollector(_metrics.All);
+        _reader = new RuntimeReader(new ProcessCounterLedger());
         _endpoint = MetricsEndpoint.Parse(_sink.Url.ToString());
         _userAgent = new HerokuMetricsOptions().UserAgent;
+        _ = Options.ReporterSettings.TryCreate(new HerokuMetricsOptions { Endpoint = _sink.Url.ToString() }, null, out var settings);
+        _settings = settings!;
+        _instruments = new Reporting.SelfObservation.HerokuMetricsInstruments(null);
+        var invoker = new ReportInvoker(
+            _services.GetRequiredService<IHttpMessageHandlerFactory>(),
+            _services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<Microsoft.Extensions.Http.HttpClientFactoryOptions>>(),
+            TimeProvider.System);
+        _sender = new Reporting.Delivery.SampleSender(invoker, TimeProvider.System, _instruments, Boundary.SafeLogger.None);
     }
 
     [GlobalCleanup]
     public async Task Cleanup()
     {
-        _metrics.Dispose();
+        _reader.Dispose();
+        _sender.Dispose();
+        _instruments.Dispose();
         await _services.DisposeAsync();
         await _sink.DisposeAsync();
     }
 
-    /// <summary>What <c>HerokuMetricsReporter.ReportAsync</c> does for one report, minus disabled logging.</summary>
+    /// <summary>What the reporter does for one report: the sampler's read, then the sender's write and POST.</summary>
     [Benchmark(Description = "ours: full report, Go schema")]
     public async Task<int> Ours()
     {
-        var body = _collector.Collect(HerokuMetricsSchema.Go, out var count);
-        using var timeoutSource = new CancellationTokenSource(TimeSpan.FromSeconds(10), TimeProvider.System);
-        using var linkedSource = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken.None, timeoutSource.Token);
-        using var request = HerokuMetricsClient.CreateRequest(_endpoint, body, count, _userAgent, TimeProvider.System.GetUtcNow());
-        using var answer = await _invoker.SendAsync(request, linkedSource.Token);
-        var response = HerokuMetricsClient.Read(answer, _endpoint);
-        if (!response.IsSuccess)
-        {
-            throw new InvalidOperationException("The sink refused a report.");
-        }
-
-        _collector.Acknowledge();
-        return count;
+        _sample.Schema = HerokuMetricsSchema.Go;
+        _sample.MeasuredAt = TimeProvider.System.GetUtcNow();
+        _reader.Read(HerokuMetricsSchema.Go, _sample.Counters, _sample.Gauges);
+        var result = await _sender.SendAsync(_sample, _settings, _settings.HttpTimeout, CancellationToken.None);
+        return result.Metrics;
     }
 
     [Benchmark(Baseline = true, Description = "naive: Dictionary+JsonSerializer+StringContent, Go schema")]

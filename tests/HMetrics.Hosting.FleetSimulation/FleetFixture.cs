@@ -24,7 +24,7 @@ public sealed class FleetFixture
         var watch = Stopwatch.StartNew();
         List<DeliveryPolicy> policies = [];
         BacklogPolicy Backlog(string name, HerokuMetricsOptions options) =>
-            new(name, options.MaxBackoff, options.BackoffJitter > TimeSpan.Zero, PollyDelays.Generate(options, Sequences, Attempts, Seed));
+            new(name, LibraryPolicy.Settings(options), PollyDelays.Generate(options, Sequences, Attempts, Seed));
 
         DefaultPolicy = Backlog(DefaultsName(Defaults), Defaults);
         policies.Add(DefaultPolicy);
@@ -44,10 +44,6 @@ public sealed class FleetFixture
             policies.Add(Backlog(Name(cap, jitter), options));
         }
 
-        // Not the library any more: its defaults paced as before the pacer (every drain gap 0.45–0.65 of an interval, no
-        // ramp-in), to show what the ramp-in and the calm drain buy.
-        PreviousPacing = DefaultPolicy with { Name = WhatIfName, PreviousPacing = true };
-        policies.Add(PreviousPacing);
         policies.Add(new CatchUpPolicy("old: doubling to 10 min + 0–0.5 s, catch-up", TimeSpan.FromMinutes(10), TimeSpan.FromMilliseconds(500)));
         DelayGeneration = watch.Elapsed;
 
@@ -74,8 +70,6 @@ public sealed class FleetFixture
 
     internal BacklogPolicy DefaultPolicy { get; }
 
-    internal BacklogPolicy PreviousPacing { get; }
-
     internal IReadOnlyList<DeliveryPolicy> Policies { get; }
 
     internal IReadOnlyList<FleetResult> Results { get; }
@@ -83,8 +77,6 @@ public sealed class FleetFixture
     public TimeSpan DelayGeneration { get; }
 
     public TimeSpan Simulation { get; }
-
-    public const string WhatIfName = "previous pacing (not the library now): defaults, every drain gap 0.45–0.65 × PostInterval";
 
     public static string Name(TimeSpan cap, bool jitter) =>
         $"MaxBackoff {Format(cap)}, jitter {(jitter ? "on" : "off")}";

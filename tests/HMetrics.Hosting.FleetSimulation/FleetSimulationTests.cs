@@ -20,19 +20,6 @@ public sealed class FleetSimulationTests(FleetFixture fleet, ITestOutputHelper o
     }
 
     [Fact]
-    public void The_pacer_lowers_every_recovery_peak_of_the_previous_pacing_and_still_delivers_when_the_endpoint_flaps()
-    {
-        foreach (var library in Defaults().Where(r => r.Scenario.HasOutage))
-        {
-            var previous = fleet.Results.Single(r => r.Scenario == library.Scenario && ReferenceEquals(r.Policy, fleet.PreviousPacing));
-            Assert.True(library.PeakRatio < previous.PeakRatio, $"{library.Scenario.Name}: {library.PeakRatio:0.00} vs previous {previous.PeakRatio:0.00}");
-        }
-
-        // The urgent pace exists for this: an endpoint up only half the time. Draining calmly there too loses samples.
-        Assert.True(Defaults().Single(r => r.Scenario == Scenario.Flapping).DeliveredShare >= 0.99);
-    }
-
-    [Fact]
     public void The_pacing_never_sends_a_sample_older_than_the_backlog_keeps_one()
     {
         // The backlog drops a sample past MaxAge before taking it; the pacer may then wait, but never longer than an

@@ -1,21 +1,21 @@
+using System.Net;
+using HMetrics.Hosting.Http;
+using HMetrics.Hosting.Options;
+using HMetrics.Hosting.Reporting.Delivery;
+using HMetrics.Hosting.Reporting.Sampling;
+
 namespace HMetrics.Hosting.FleetSimulation;
 
 /// <summary>How a dyno retries and what it delivers after an outage.</summary>
 internal abstract record DeliveryPolicy(string Name);
 
 /// <summary>
-/// The library's delivery: sample every interval into the backlog, deliver oldest first, Polly's delays between
-/// failures, and the library's <c>DrainPacer</c> spacing the POSTs while a backlog drains.
+/// The library's delivery, run by its own types: the real <c>SampleBacklog</c> and <c>DeliveryStateMachine</c> (expiry,
+/// pacing, the all-clear, what a success or a failure means) under the library's settings, with Polly's own delays
+/// between failures.
 /// </summary>
-/// <param name="Jitter">
-/// The library's <c>ReporterSettings.UseJitter</c> (BackoffJitter &gt; 0): Polly's jitter, and a fresh draw per gap within
-/// the pacer's range (its middle when off).
-/// </param>
-/// <param name="PreviousPacing">
-/// A what-if row, not the library any more: every drain gap 0.45–0.65 of an interval and no ramp-in, as the library paced
-/// before the pacer.
-/// </param>
-internal sealed record BacklogPolicy(string Name, TimeSpan MaxBackoff, bool Jitter, PollyDelays Delays, bool PreviousPacing = false) : DeliveryPolicy(Name);
+/// <param name="Settings">The library's settings for the policy's options, as the reporter would run with them.</param>
+internal sealed record BacklogPolicy(string Name, ReporterSettings Settings, PollyDelays Delays) : DeliveryPolicy(Name);
 
 /// <summary>
 /// The delivery before this branch: a report every interval; a failure ends the run and a hand-written doubling from
@@ -72,13 +72,10 @@ internal sealed record FleetResult(
 /// </remarks>
 internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan initialBackoff, TimeSpan backoffResetAfter, int seed)
 {
-    /// <summary>One <see cref="TimeSpan"/> tick in seconds: the library's least wait.</summary>
-    private const double Tick = 1e-7;
-
     private readonly double _interval = postInterval.TotalSeconds;
     private readonly double _maxAge = LibraryPolicy.MaxAge.TotalSeconds;
     private readonly TimeSpan _postInterval = postInterval;
-    private readonly int _capacity = LibraryPolicy.BacklogCapacity(postInterval);
+    private static readonly ReportFailedException Down = new("status 503 (ServiceUnavailable)", "http_5xx", HttpStatusCode.ServiceUnavailable, retryAfter: null);
     private readonly double _initialBackoff = initialBackoff.TotalSeconds;
     private readonly double _resetAfter = backoffResetAfter.TotalSeconds;
     private readonly Dictionary<Scenario, (long, long)> _deliverable = [];
@@ -90,15 +87,15 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
         var draws = new Random(seed + 1);
         var jitter = new Random(seed + 2);
         var spacingDraws = new Random(seed + 3);
-        var ring = new Ring(_capacity + 1);
+        var backlog = new SampleBacklog(_postInterval);
         for (var d = 0; d < dynos; d++)
         {
             // The first SynchronizedStarts dynos start within the same second; the others at a random phase.
             var start = d < scenario.SynchronizedStarts ? phases.NextDouble() : phases.NextDouble() * _interval;
             switch (policy)
             {
-                case BacklogPolicy backlog:
-                    RunBacklog(scenario, backlog, start, ring, draws, spacingDraws, tally);
+                case BacklogPolicy backlogFor:
+                    RunBacklog(scenario, backlog, start, backlogFor, draws, spacingDraws, tally);
                     break;
                 case CatchUpPolicy catchUp:
                     RunCatchUp(scenario, catchUp, start, jitter, tally);
@@ -193,119 +190,88 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
         return false;
     }
 
-    /// <summary>The library's delivery loop (<c>DeliveryLoop.DeliverUntilAllClearAsync</c>), one dyno.</summary>
-    private void RunBacklog(Scenario scenario, BacklogPolicy policy, double start, Ring ring, Random draws, Random spacingDraws, Tally tally)
+    /// <summary>
+    /// One dyno: the sampler's schedule and the delivery loop's shell are played here on simulated time; every decision is
+    /// the library's <c>DeliveryStateMachine</c>'s, over the library's <c>SampleBacklog</c>.
+    /// </summary>
+    private void RunBacklog(Scenario scenario, SampleBacklog backlog, double start, BacklogPolicy policy, Random draws, Random spacingDraws, Tally tally)
     {
-        var horizon = scenario.Horizon;
-        ring.Clear();
-        var nextSample = start + _interval;
-        var t = start;
+        // The library's own time: TimeSpan ticks from here on, so a run that lasted exactly BackoffResetAfter is all clear
+        // exactly then, as in the library, not on whichever side floating-point noise puts it.
+        var horizon = At(scenario.Horizon);
+        _ = backlog.Clear();
+        var machine = new DeliveryStateMachine(backlog, SilentObserver.Instance, spacingDraws);
+        var settings = policy.Settings;
+        var t = At(start);
+        var nextSample = t + _postInterval;
 
-        // One Polly execution: its delays, its attempt count, and the current callback's start (the run).
+        // One Polly execution: its delays and its attempt count.
         var delays = policy.Delays.Draw(draws);
         var attempt = 0;
-        var runStarted = t;
-        var delivered = false;
-
-        // The loop's pacer outlives runs.
-        SimulatedPacing pacing = policy.PreviousPacing ? new PreviousPacing(_postInterval) : new LibraryPacing(_postInterval);
+        machine.BeginRun(t);
         while (true)
         {
-            TakeDueSamples(ref nextSample, t, horizon, ring, headInFlight: false);
+            TakeDueSamples(ref nextSample, t, horizon, backlog);
             if (t >= horizon)
             {
                 return;
             }
 
-            // NextAsync: drop what the endpoint would no longer accept; with nothing waiting, wait for the next sample.
-            while (ring.Count > 0 && ring.Head < t - _maxAge)
+            var decision = machine.Next(t, settings);
+            switch (decision.Action)
             {
-                _ = ring.RemoveHead();
+                case DeliveryAction.WaitForSample:
+                    t = nextSample;
+                    continue;
+                case DeliveryAction.AllClear:
+                    // The execution ends and the next one starts Polly's attempt count (and its jitter) afresh.
+                    delays = policy.Delays.Draw(draws);
+                    attempt = 0;
+                    machine.BeginRun(t);
+                    continue;
+                case DeliveryAction.Wait:
+                    t += decision.Delay;
+                    continue;
             }
 
-            if (ring.Count == 0)
+            var measuredAt = decision.Sample!.TakenAt.TotalSeconds;
+            var seconds = t.TotalSeconds;
+            tally.Request(seconds);
+            if (scenario.IsUp(seconds))
             {
-                t = nextSample;
-                continue;
-            }
-
-            if (delivered && t - runStarted >= _resetAfter)
-            {
-                // All clear: the execution ends and the next one starts Polly's attempt count (and its jitter) afresh.
-                delays = policy.Delays.Draw(draws);
-                attempt = 0;
-                runStarted = t;
-                delivered = false;
-                pacing.AllClear();
-            }
-
-            // The head is in flight from here. Only what already waited behind it counts as a backlog.
-            var waitingBehind = ring.Count > 1;
-
-            // A jitter sample drawn on every pass (UseJitter ? NextDouble() : 0.5), as the loop does.
-            var wait = pacing.WaitBeforeSend(t, waitingBehind, policy.Jitter ? spacingDraws.NextDouble() : 0.5);
-
-            // The library compares TimeSpans: a wait counts from one tick (100 ns) up.
-            var waited = wait >= Tick;
-            if (waited)
-            {
-                // Task.Delay with the head in flight: the sampler keeps taking samples, evicting the one after the head.
-                t += wait;
-                TakeDueSamples(ref nextSample, t, horizon, ring, headInFlight: true);
-                if (t >= horizon)
-                {
-                    return;
-                }
-            }
-
-            tally.Request(t);
-            if (scenario.IsUp(t))
-            {
-                tally.Deliver(ring.RemoveHead(), t);
-                pacing.Delivered(t, waitingBehind, waited);
-                delivered = true;
+                tally.Deliver(measuredAt, seconds);
+                machine.Delivered(t, 200, 4);
                 continue;
             }
 
             tally.Wasted++;
-            pacing.Failed();
+            _ = machine.Failed(t, Down);
             if (attempt >= delays.Length)
             {
                 throw new InvalidOperationException($"A Polly execution ran past the {delays.Length} precomputed attempts: raise the pool's length.");
             }
 
-            // The callback throws; Polly waits its delay and calls it again: a new run, nothing delivered in it yet.
-            t += delays[attempt++];
+            // The callback throws; Polly waits its delay and calls it again: a new run.
+            var delay = At(delays[attempt++]);
+            machine.Retrying(Down.Kind, Down.Message, delay);
+            t += delay;
             tally.MostAttempts = Math.Max(tally.MostAttempts, attempt);
-            runStarted = t;
-            delivered = false;
+            machine.BeginRun(t);
         }
     }
 
-    /// <summary>
-    /// The sampler (<c>SampleBacklog.Add</c>): every sample due by <paramref name="t"/> enters the backlog; a full backlog
-    /// evicts its oldest, or the one after the head while the head is in flight (which has a spare slot).
-    /// </summary>
-    private void TakeDueSamples(ref double nextSample, double t, double horizon, Ring ring, bool headInFlight)
+    /// <summary>The sampler: every sample due by <paramref name="t"/> enters the backlog (a full one makes room itself).</summary>
+    private void TakeDueSamples(ref TimeSpan nextSample, TimeSpan t, TimeSpan horizon, SampleBacklog backlog)
     {
         while (nextSample <= t && nextSample < horizon)
         {
-            while (ring.Count >= _capacity + (headInFlight ? 1 : 0))
-            {
-                if (headInFlight)
-                {
-                    ring.RemoveSecond();
-                }
-                else
-                {
-                    _ = ring.RemoveHead();
-                }
-            }
-
-            ring.Add(nextSample);
-            nextSample += _interval;
+            _ = backlog.Add(DateTimeOffset.UnixEpoch + nextSample, nextSample, static (sample, interval) => sample.Interval = interval, _postInterval);
+            nextSample += _postInterval;
         }
     }
+
+    /// <summary>Simulated seconds on the library's steady clock, to the tick (100 ns) its waits have.</summary>
+    private static TimeSpan At(double seconds) => TimeSpan.FromTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));
 
     /// <summary>The delivery before this branch, one dyno.</summary>
     private void RunCatchUp(Scenario scenario, CatchUpPolicy policy, double start, Random jitter, Tally tally)
@@ -414,43 +380,6 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
             {
                 AtRiskDelivered++;
             }
-        }
-    }
-
-    /// <summary>The backlog's measurement times, oldest first, in a fixed ring like the library's.</summary>
-    private sealed class Ring(int capacity)
-    {
-        private readonly double[] _items = new double[capacity];
-        private int _head;
-
-        public int Count { get; private set; }
-
-        public double Head => _items[_head];
-
-        public void Clear() => (_head, Count) = (0, 0);
-
-        public void Add(double measuredAt)
-        {
-            _items[(_head + Count) % _items.Length] = measuredAt;
-            Count++;
-        }
-
-        /// <summary>Removes the sample after the head (the head is in flight).</summary>
-        public void RemoveSecond()
-        {
-            var head = RemoveHead();
-            _ = RemoveHead();
-            _head = (_head + _items.Length - 1) % _items.Length;
-            _items[_head] = head;
-            Count++;
-        }
-
-        public double RemoveHead()
-        {
-            var measuredAt = _items[_head];
-            _head = (_head + 1) % _items.Length;
-            Count--;
-            return measuredAt;
         }
     }
 }

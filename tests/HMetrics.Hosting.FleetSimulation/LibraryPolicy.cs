@@ -1,6 +1,7 @@
 using HMetrics.Hosting;
 using HMetrics.Hosting.Options;
-using HMetrics.Hosting.Reporting;
+using HMetrics.Hosting.Reporting.Delivery;
+using HMetrics.Hosting.Reporting.Sampling;
 using Polly;
 using Polly.Retry;
 
@@ -21,12 +22,16 @@ internal static class LibraryPolicy
     /// <summary>The backlog's slot count at <paramref name="postInterval"/>.</summary>
     public static int BacklogCapacity(TimeSpan postInterval) => SampleBacklog.CapacityFor(postInterval);
 
-    /// <summary>The library's retry options for <paramref name="options"/>, exactly as the delivery loop builds them.</summary>
-    public static RetryStrategyOptions RetryOptions(HerokuMetricsOptions options, Func<OnRetryArguments<object>, ValueTask> onRetry)
+    /// <summary>The settings the reporter runs with for <paramref name="options"/>.</summary>
+    public static ReporterSettings Settings(HerokuMetricsOptions options)
     {
         options.Endpoint ??= "https://simulated.invalid/metrics";
         return ReporterSettings.TryCreate(options, previous: null, out var settings) && settings is not null
-            ? DeliveryRetry.Create(settings, onRetry)
+            ? settings
             : throw new InvalidOperationException("The library refused the simulated options.");
     }
+
+    /// <summary>The library's retry options for <paramref name="options"/>, exactly as the delivery loop builds them.</summary>
+    public static RetryStrategyOptions RetryOptions(HerokuMetricsOptions options, Func<OnRetryArguments<object>, ValueTask> onRetry) =>
+        DeliveryRetry.Create(Settings(options), onRetry);
 }

@@ -1,5 +1,6 @@
 using HMetrics.Hosting;
-using HMetrics.Hosting.Reporting;
+using HMetrics.Hosting.Reporting.Delivery;
+using HMetrics.Hosting.Reporting.Sampling;
 using Xunit.Abstractions;
 
 namespace HMetrics.Hosting.FleetSimulation;

@@ -9,10 +9,13 @@ public sealed class HerokuMetricsOptionsTests
 {
     private const string Uuid = "0b9c1f2e-4a5d-4c3b-9e8f-7a6b5c4d3e2f";
 
-    private static HerokuMetricsOptions Bind(Dictionary<string, string?> settings)
+    private static HerokuMetricsOptions Bind(Dictionary<string, string?> settings) => BindWithOrigin(settings).Options;
+
+    private static (HerokuMetricsOptions Options, OptionsOrigin Origin) BindWithOrigin(Dictionary<string, string?> settings)
     {
         using var host = MetricsHost.Create(settings).Host;
-        return host.Services.GetRequiredService<IOptions<HerokuMetricsOptions>>().Value;
+        var options = host.Services.GetRequiredService<IOptions<HerokuMetricsOptions>>().Value;
+        return (options, host.Services.GetRequiredService<HerokuMetricsOptionsPipeline>().OriginOf(options));
     }
 
     private static async Task<OptionsValidationException> StartFails(Dictionary<string, string?> settings)
@@ -29,7 +32,8 @@ public sealed class HerokuMetricsOptionsTests
         Assert.Null(options.Endpoint);
         Assert.True(options.Enabled);
         Assert.Equal(TimeSpan.FromSeconds(20), options.PostInterval);
-        Assert.Equal(TimeSpan.FromSeconds(10), options.HttpTimeout);
+        // Unset: the post interval, as the Go agent's client timeout is its interval (issue 20).
+        Assert.Null(options.HttpTimeout);
         Assert.Equal(TimeSpan.FromSeconds(1), options.InitialBackoff);
         // Not Go's 10 minutes: a dyno must notice recovery while its backlog is still within the 4-minute window.
         Assert.Equal(TimeSpan.FromSeconds(30), options.MaxBackoff);
@@ -45,7 +49,7 @@ public sealed class HerokuMetricsOptionsTests
     [Fact]
     public void Every_option_binds_from_the_HerokuMetrics_section()
     {
-        var options = Bind(new()
+        var (options, origin) = BindWithOrigin(new()
         {
             ["HerokuMetrics:Endpoint"] = "https://example.com/m",
             ["HerokuMetrics:Enabled"] = "false",
@@ -71,7 +75,7 @@ public sealed class HerokuMetricsOptionsTests
         Assert.Equal("myapp/2.0", options.UserAgent);
         Assert.Equal(HerokuMetricsSchema.DotNet, options.Schema);
         Assert.False(options.FlushOnShutdown);
-        Assert.Equal("HerokuMetrics:Endpoint", options.EndpointSource);
+        Assert.Equal("HerokuMetrics:Endpoint", origin.EndpointSource);
     }
 
     [Theory]

@@ -6,7 +6,7 @@ namespace HMetrics.Hosting.Http;
 /// <summary>
 /// An endpoint URL taken apart once: where to send, how to authenticate, and how to name it in a log.
 /// </summary>
-internal sealed class MetricsEndpoint
+internal sealed class MetricsEndpoint : ISecretScrubber
 {
     private readonly IReadOnlyList<(string Secret, string Replacement)> _secrets;
 

@@ -4,16 +4,34 @@ using Microsoft.Extensions.Options;
 namespace HMetrics.Hosting.Options;
 
 /// <summary>
-/// Checks every rule of <see cref="HerokuMetricsOptions"/>: a User-Agent and a known schema, the durations, the endpoint
-/// URL, the backoff order and the User-Agent syntax.
+/// Step 4 of the options pipeline: every rule of <see cref="HerokuMetricsOptions"/> — a User-Agent and a known schema,
+/// the durations, the endpoint URL, the backoff order and the User-Agent syntax — as failures that name the setting.
 /// </summary>
 /// <remarks>
+/// <para>
+/// Not an <see cref="IValidateOptions{TOptions}"/> of the options: a validator that fails inside
+/// <see cref="IOptionsMonitor{TOptions}"/> throws out of the configuration reload that triggered it (on a file watcher's
+/// thread, a crashed app). <see cref="StartupGate"/> applies these rules when the host starts and
+/// <see cref="ReporterSettingsSource"/> to each change after, through <see cref="HerokuMetricsOptionsPipeline.Check"/>.
+/// </para>
+/// <para>
 /// Plain code rather than DataAnnotations attributes with an <c>[OptionsValidator]</c>: validation runs on the host's
-/// start-up path (ValidateOnStart), where the attributes' assembly and the header machinery of
+/// start-up path, where the attributes' assembly and the header machinery of
 /// <see cref="System.Net.Http.HttpRequestMessage"/> cost an app several milliseconds it waits for.
+/// </para>
 /// </remarks>
-internal sealed class HerokuMetricsOptionsValidator : IValidateOptions<HerokuMetricsOptions>
+internal static class HerokuMetricsOptionsValidator
 {
+    // The upper bound of every duration: timers and Polly's own validation accept no more than a day.
+    internal static readonly TimeSpan MaxDuration = TimeSpan.FromDays(1);
+
+    // The floors of the durations. Nothing is shorter than 1 ms. PostInterval and the backoffs are at least 10 ms, so no
+    // endpoint, healthy or dead, is ever sent more than 100 attempts a second; the request timeout in force (the smaller
+    // of HttpTimeout and PostInterval) is never under 1 ms.
+    internal static readonly TimeSpan MinDuration = TimeSpan.FromMilliseconds(1);
+    internal static readonly TimeSpan MinPostInterval = TimeSpan.FromMilliseconds(10);
+    internal static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(10);
+
     // The two RFC 9110 whitespace characters the header parser skips between and after items.
     private const char Space = ' ';
     private const char Tab = '\t';
@@ -21,9 +39,16 @@ internal sealed class HerokuMetricsOptionsValidator : IValidateOptions<HerokuMet
     // The nesting the runtime's header parser accepts in a comment: "(a (b (c)))" and so on, six levels deep.
     private const int MaxCommentDepth = 6;
 
-    public ValidateOptionsResult Validate(string? name, HerokuMetricsOptions options)
+    /// <summary>Checks <paramref name="options"/>, built as <paramref name="origin"/> describes.</summary>
+    /// <returns>Every broken rule at once, each naming its setting and what to write instead.</returns>
+    public static ValidateOptionsResult Validate(HerokuMetricsOptions options, OptionsOrigin origin)
     {
         var builder = new ValidateOptionsResultBuilder();
+
+        if (origin.ConfigureFailure is { } failure)
+        {
+            builder.AddError($"A configure delegate passed to AddHerokuMetrics threw {failure.GetType().Name}.");
+        }
 
         if (string.IsNullOrWhiteSpace(options.UserAgent))
         {
@@ -36,25 +61,29 @@ internal sealed class HerokuMetricsOptionsValidator : IValidateOptions<HerokuMet
             builder.AddError("HerokuMetrics:Schema must be Go, DotNet or Both.");
         }
 
-        if (options.BindingError is { } bindingError)
+        if (origin.ConfigurationError is { } configurationError)
         {
-            builder.AddError(
-                $"{bindingError} Write durations as a time span such as \"00:00:20\", Enabled and FlushOnShutdown as " +
-                "true or false, and Schema as Go, DotNet or Both.");
+            builder.AddError(configurationError);
         }
 
-        CheckDuration(builder, nameof(options.PostInterval), options.PostInterval, HerokuMetricsOptions.MinPostInterval, allowZero: false, "00:00:20");
-        CheckDuration(builder, nameof(options.HttpTimeout), options.HttpTimeout, HerokuMetricsOptions.MinDuration, allowZero: false, "00:00:10");
-        CheckDuration(builder, nameof(options.InitialBackoff), options.InitialBackoff, HerokuMetricsOptions.MinBackoff, allowZero: false, "00:00:01");
-        CheckDuration(builder, nameof(options.MaxBackoff), options.MaxBackoff, HerokuMetricsOptions.MinBackoff, allowZero: false, "00:00:30");
-        CheckDuration(builder, nameof(options.BackoffResetAfter), options.BackoffResetAfter, HerokuMetricsOptions.MinDuration, allowZero: false, "00:05:00");
-        CheckDuration(builder, nameof(options.BackoffJitter), options.BackoffJitter, HerokuMetricsOptions.MinDuration, allowZero: true, "00:00:00.500");
+        CheckDuration(builder, nameof(options.PostInterval), options.PostInterval, MinPostInterval, allowZero: false, "00:00:20");
+
+        // Unset, the timeout is the post interval; only a value the user chose can be out of range.
+        if (options.HttpTimeout is { } httpTimeout)
+        {
+            CheckDuration(builder, nameof(options.HttpTimeout), httpTimeout, MinDuration, allowZero: false, "00:00:10");
+        }
+
+        CheckDuration(builder, nameof(options.InitialBackoff), options.InitialBackoff, MinBackoff, allowZero: false, "00:00:01");
+        CheckDuration(builder, nameof(options.MaxBackoff), options.MaxBackoff, MinBackoff, allowZero: false, "00:00:30");
+        CheckDuration(builder, nameof(options.BackoffResetAfter), options.BackoffResetAfter, MinDuration, allowZero: false, "00:05:00");
+        CheckDuration(builder, nameof(options.BackoffJitter), options.BackoffJitter, MinDuration, allowZero: true, "00:00:00.500");
 
         // A disabled reporter never sends, so a leftover bad URL must not stop the app from starting.
         if (options.Enabled && !string.IsNullOrWhiteSpace(options.Endpoint) && MetricsEndpoint.Validate(options.Endpoint) is { } rule)
         {
             builder.AddError(
-                $"{options.EndpointSource} {rule}; got '{UrlRedactor.Redact(options.Endpoint)}'. " +
+                $"{origin.EndpointSource} {rule}; got '{UrlRedactor.Redact(options.Endpoint)}'. " +
                 $"Fix or remove {HerokuMetricsOptions.SectionName}:Endpoint and {HerokuMetricsOptions.EndpointEnvironmentVariable}.");
         }
 
@@ -80,7 +109,7 @@ internal sealed class HerokuMetricsOptionsValidator : IValidateOptions<HerokuMet
     private static void CheckDuration(ValidateOptionsResultBuilder builder, string option, TimeSpan value, TimeSpan min, bool allowZero, string example)
     {
         var tooSmall = value < min && !(allowZero && value == TimeSpan.Zero);
-        if (tooSmall || value > HerokuMetricsOptions.MaxDuration)
+        if (tooSmall || value > MaxDuration)
         {
             var floor = allowZero
                 ? $"zero or at least {Describe(min)}"

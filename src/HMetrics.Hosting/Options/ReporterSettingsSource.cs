@@ -1,21 +1,23 @@
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace HMetrics.Hosting.Options;
 
 /// <summary>
-/// The one place options become <see cref="ReporterSettings"/>: once at start, then once per options change.
+/// Step 7 of the options pipeline, the one place options become <see cref="ReporterSettings"/> after start: once at
+/// activation, then once per options change.
 /// </summary>
 /// <remarks>
-/// A change is validated and parsed in the monitor's change callback; an invalid one is logged and the settings in
-/// force stay. The callback runs on whatever thread reloaded the configuration (a file watcher's), so nothing in it may
+/// A change is validated and parsed in the monitor's change callback. An invalid one is logged
+/// (<c>InvalidOptionsIgnored</c>) and the settings in force stay; a valid one that changes a setting in force is
+/// published, logged once with old and new values (<c>SettingsChanged</c>) and raised; one that changes nothing in force
+/// is neither. The callback runs on whatever thread reloaded the configuration (a file watcher's), so nothing in it may
 /// throw. Readers only read <see cref="Current"/>.
 /// </remarks>
 internal sealed class ReporterSettingsSource : IDisposable
 {
     private readonly IOptionsMonitor<HerokuMetricsOptions> _monitor;
-    private readonly HerokuMetricsOptionsReloadGuard _validation;
-    private readonly ILogger _logger;
+    private readonly HerokuMetricsOptionsPipeline _pipeline;
+    private readonly SafeLogger _logger;
     private readonly Lock _lock = new();
     private readonly HerokuMetricsOptions _initialOptions;
     private ReporterSettings _current;
@@ -24,19 +26,19 @@ internal sealed class ReporterSettingsSource : IDisposable
     /// <param name="initialOptions">The options <paramref name="initial"/> was made from.</param>
     /// <param name="initial">The settings to start with.</param>
     /// <param name="monitor">The options monitor to follow.</param>
-    /// <param name="validation">Checks each change.</param>
-    /// <param name="logger">For an invalid change.</param>
+    /// <param name="pipeline">Checks each change.</param>
+    /// <param name="logger">For a change applied, ignored or capped.</param>
     public ReporterSettingsSource(
         HerokuMetricsOptions initialOptions,
         ReporterSettings initial,
         IOptionsMonitor<HerokuMetricsOptions> monitor,
-        HerokuMetricsOptionsReloadGuard validation,
-        ILogger logger)
+        HerokuMetricsOptionsPipeline pipeline,
+        SafeLogger logger)
     {
         _initialOptions = initialOptions;
         _current = initial;
         _monitor = monitor;
-        _validation = validation;
+        _pipeline = pipeline;
         _logger = logger;
     }
 
@@ -49,7 +51,7 @@ internal sealed class ReporterSettingsSource : IDisposable
     public void Start()
     {
         LogClamp(_current, previous: null);
-        _subscription = _monitor.OnChange(OnChange);
+        _subscription = Guard.OnChange(_monitor, OnChange, _logger);
 
         // The host validated and started with earlier options; a change between then and now raised no callback here.
         var latest = _monitor.CurrentValue;
@@ -83,10 +85,11 @@ internal sealed class ReporterSettingsSource : IDisposable
     {
         ReporterSettings next;
         ReporterSettings previous;
+        string? changes;
         lock (_lock)
         {
             previous = _current;
-            var result = _validation.Check(Microsoft.Extensions.Options.Options.DefaultName, options);
+            var result = _pipeline.Check(options);
             if (result.Failed)
             {
                 Log.InvalidOptionsIgnored(_logger, result.FailureMessage);
@@ -99,16 +102,26 @@ internal sealed class ReporterSettingsSource : IDisposable
             {
                 Log.InvalidOptionsIgnored(
                     _logger,
-                    $"{options.EndpointSource} {MetricsEndpoint.Validate(options.Endpoint ?? string.Empty) ?? "is not a usable URL"}; " +
+                    $"{_pipeline.OriginOf(options).EndpointSource} {MetricsEndpoint.Validate(options.Endpoint ?? string.Empty) ?? "is not a usable URL"}; " +
                     $"got '{UrlRedactor.Redact(options.Endpoint)}'.");
                 return;
             }
 
             next = created!;
-            Volatile.Write(ref _current, next);
+            changes = next.DescribeChangesFrom(previous);
+            if (changes is not null)
+            {
+                Volatile.Write(ref _current, next);
+            }
         }
 
         LogClamp(next, previous);
+        if (changes is null)
+        {
+            return;
+        }
+
+        Log.SettingsChanged(_logger, changes);
         Changed?.Invoke(next);
     }
 
@@ -120,8 +133,7 @@ internal sealed class ReporterSettingsSource : IDisposable
             return;
         }
 
-        // The default timeout is clamped by design for short intervals; only a timeout the user chose is worth a Warning.
-        var level = settings.HttpTimeoutChosen ? LogLevel.Warning : LogLevel.Debug;
-        Log.HttpTimeoutClamped(_logger, level, settings.ConfiguredHttpTimeout, settings.PostInterval, settings.HttpTimeout);
+        // Only a timeout the user chose can be capped: left unset, it is the post interval.
+        Log.HttpTimeoutClamped(_logger, settings.ConfiguredHttpTimeout, settings.PostInterval, settings.HttpTimeout);
     }
 }

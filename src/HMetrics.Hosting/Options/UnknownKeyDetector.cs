@@ -12,7 +12,9 @@ namespace HMetrics.Hosting.Options;
 /// A Warning, not a validation error: a configuration written for a newer version of the package (with a setting this
 /// version does not know) must not stop an app from booting. Runs where the section is bound, so at start and after
 /// every reload; each distinct unknown key is logged once per configuration change (options are bound more than once
-/// per change, and never at every report).
+/// per change, and never at every report). It runs inside the options monitor, so it never throws: the logger is made
+/// by <see cref="Guard.CreateLogger"/> and written through <see cref="SafeLogger"/> (a full disk must not fail the
+/// host's start or a reload), and a configuration that cannot be listed is simply not checked.
 /// </remarks>
 internal sealed class UnknownKeyDetector(ILoggerFactory loggerFactory)
 {
@@ -37,34 +39,42 @@ internal sealed class UnknownKeyDetector(ILoggerFactory loggerFactory)
 
     internal static IReadOnlyList<string> KnownKeys => _knownKeys;
 
-    private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
+    private readonly SafeLogger _logger = Guard.CreateLogger(loggerFactory);
     private readonly Lock _lock = new();
     private readonly HashSet<string> _reported = new(StringComparer.OrdinalIgnoreCase);
     private IChangeToken? _generation;
 
     /// <summary>Logs the unknown keys of <paramref name="section"/> not yet logged for this configuration generation.</summary>
     /// <param name="section">The <c>HerokuMetrics</c> section.</param>
-    /// <param name="generation">The configuration's reload token: a new one means the configuration changed.</param>
-    public void Check(IConfigurationSection section, IChangeToken? generation)
+    /// <param name="configuration">The configuration the section belongs to: a new reload token means it changed.</param>
+    public void Check(IConfigurationSection section, IConfiguration configuration)
     {
-        lock (_lock)
+        try
         {
-            if (!ReferenceEquals(generation, _generation))
+            lock (_lock)
             {
-                _generation = generation;
-                _reported.Clear();
-            }
-
-            foreach (var child in section.GetChildren())
-            {
-                if (IsKnown(child.Key) || !_reported.Add(child.Key))
+                var generation = configuration.GetReloadToken();
+                if (!ReferenceEquals(generation, _generation))
                 {
-                    continue;
+                    _generation = generation;
+                    _reported.Clear();
                 }
 
-                var suggestion = Suggest(child.Key);
-                Log.UnknownSetting(_logger, HerokuMetricsOptions.SectionName + ":" + child.Key, suggestion is null ? string.Empty : $" Did you mean {suggestion}?");
+                foreach (var child in section.GetChildren())
+                {
+                    if (IsKnown(child.Key) || !_reported.Add(child.Key))
+                    {
+                        continue;
+                    }
+
+                    var suggestion = Suggest(child.Key);
+                    Log.UnknownSetting(_logger, HerokuMetricsOptions.SectionName + ":" + child.Key, suggestion is null ? string.Empty : $" Did you mean {suggestion}?");
+                }
             }
+        }
+        catch (Exception)
+        {
+            // Only the app's configuration provider can get here; a warning is not worth a failed start or reload.
         }
     }
 

@@ -1,70 +1,83 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 
 namespace HMetrics.Hosting.Reporting;
 
 /// <summary>
-/// The parts of a reporter that reports, made together on activation and disposed together.
+/// The parts of a reporter that reports, made together on activation, stopped and disposed together: settings, the
+/// runtime reader, the backlog, the sampler and delivery, and the observer they report to.
 /// </summary>
 internal sealed class ActiveParts : IDisposable
 {
-    private readonly RuntimeMetricTable _table;
-    private readonly Sampler? _sampler;
+    private readonly RuntimeReader _reader;
+    private readonly HerokuMetricsInstruments _instruments;
     private readonly SampleSender _sender;
+    private readonly Sampler? _sampler;
+    private readonly DeliveryLoop _delivery;
 
     public ActiveParts(
         HerokuMetricsOptions options,
         ReporterSettings settings,
         IOptionsMonitor<HerokuMetricsOptions> optionsMonitor,
-        HerokuMetricsOptionsReloadGuard validation,
+        HerokuMetricsOptionsPipeline optionsPipeline,
         Func<ReportInvoker> invokerFactory,
-        ReportingContext context,
-        long origin)
+        SteadyClock clock,
+        SafeLogger logger,
+        HerokuMetricsStatusWriter status,
+        IMeterFactory? meterFactory)
     {
-        Failures = context.Failures;
-        Settings = new ReporterSettingsSource(options, settings, optionsMonitor, validation, context.Logger);
+        Settings = new ReporterSettingsSource(options, settings, optionsMonitor, optionsPipeline, logger);
 
         // Following changes before the timer exists: a reload racing activation is either in Current or raises Changed.
         Settings.Changed += changed => _sampler?.Apply(changed);
         Settings.Start();
         settings = Settings.Current;
-        _table = new RuntimeMetricTable();
+        _instruments = new HerokuMetricsInstruments(meterFactory);
+        var observer = new ReportingObserver(clock, logger, Settings, status, _instruments);
         var backlog = new SampleBacklog(settings.PostInterval);
-        _sender = new SampleSender(invokerFactory(), context.Time, context.Instruments);
-        Delivery = new DeliveryLoop(backlog, _sender, Settings, context);
-        _sampler = new Sampler(
-            new RuntimeMetricsCollector(_table.All),
-            backlog,
-            settings,
-            context.Time,
-            origin,
-            context.Logger,
-            dropped: (from, to) =>
-            {
-                context.Dropped(1);
-                context.Failures.Dropped(1, from, to);
-            },
-            sampled: () =>
-            {
-                Delivery.DropExpired();
-                context.Status.Backlog(backlog.Count);
-                Delivery.Signal();
-            });
-        Sampler.Apply(Settings.Current);
+        _reader = new RuntimeReader();
+        _sender = new SampleSender(invokerFactory(), clock.Time, _instruments, logger);
+        _delivery = new DeliveryLoop(new DeliveryStateMachine(backlog, observer, Random.Shared), _sender, Settings, clock, logger);
+        _sampler = new Sampler(_reader, backlog, settings, clock, logger, observer, _delivery.SampleTaken);
+        _sampler.Apply(Settings.Current);
     }
 
     public ReporterSettingsSource Settings { get; }
 
-    public Sampler Sampler => _sampler!;
+    /// <summary>Delivers until <paramref name="stoppingToken"/> is cancelled.</summary>
+    public Task RunAsync(CancellationToken stoppingToken) => _delivery.RunAsync(stoppingToken);
 
-    public DeliveryLoop Delivery { get; }
+    /// <summary>Stops sampling and, once delivery has ended, flushes: the final sample, then the backlog.</summary>
+    /// <param name="deliveryEnded">Whether the delivery loop has ended; if the host stopped waiting for it, nothing is sent.</param>
+    /// <param name="cancellationToken">The host's stop token.</param>
+    public Task StopAsync(bool deliveryEnded, CancellationToken cancellationToken)
+    {
+        if (!deliveryEnded)
+        {
+            _sampler!.Stop();
+            _delivery.Abandon(cancellationToken.IsCancellationRequested
+                ? "the host's shutdown timeout elapsed before delivery stopped"
+                : "delivery had not stopped when the host went on");
+            return Task.CompletedTask;
+        }
 
-    public FailureLog Failures { get; }
+        if (!Settings.Current.FlushOnShutdown)
+        {
+            _sampler!.Stop();
+            _delivery.Abandon("HerokuMetrics:FlushOnShutdown is false");
+            return Task.CompletedTask;
+        }
+
+        _sampler!.TakeFinal();
+        return _delivery.FlushAsync(cancellationToken);
+    }
 
     public void Dispose()
     {
         Settings.Dispose();
-        Sampler.Dispose();
-        _table.Dispose();
+        _sampler?.Dispose();
+        _reader.Dispose();
         _sender.Dispose();
+        _instruments.Dispose();
     }
 }

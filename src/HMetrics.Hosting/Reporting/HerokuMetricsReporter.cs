@@ -7,8 +7,8 @@ using Microsoft.Extensions.Options;
 namespace HMetrics.Hosting.Reporting;
 
 /// <summary>
-/// The hosted service: decides at start whether to report, then wires the parts — settings, sampler, backlog,
-/// delivery — and delivers what is left when the host stops.
+/// The hosted service, lifecycle only: decides at start whether to report, activates the parts once the host has
+/// started, runs delivery, and stops them when the host stops.
 /// </summary>
 /// <remarks>
 /// Nothing escapes to the host: activation, delivery and the flush end in a log line at worst, and
@@ -17,27 +17,24 @@ namespace HMetrics.Hosting.Reporting;
 internal sealed class HerokuMetricsReporter : BackgroundService
 {
     private readonly IOptionsMonitor<HerokuMetricsOptions> _optionsMonitor;
-    private readonly HerokuMetricsOptionsReloadGuard _validation;
+    private readonly HerokuMetricsOptionsPipeline _optionsPipeline;
     private readonly Func<ReportInvoker> _invokerFactory;
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _time;
     private readonly HerokuMetricsStatusWriter _status;
     private readonly IMeterFactory? _meterFactory;
     private readonly IHostApplicationLifetime? _lifetime;
-    private ILogger _logger = NullLogger.Instance;
+    private SafeLogger _logger = SafeLogger.None;
     private HerokuMetricsOptions? _startOptions;
     private long _startedAt;
 
-    // Made after the host has started: the meter, the instruments and what they load are not the app's start-up cost.
-    private ReportingContext? _context;
-
     // Made on activation: an idle reporter subscribes to no runtime events, opens no files and starts no timer.
     private ActiveParts? _active;
-    private int _flushStarted;
+    private int _stopStarted;
 
     internal HerokuMetricsReporter(
         IOptionsMonitor<HerokuMetricsOptions> optionsMonitor,
-        HerokuMetricsOptionsReloadGuard validation,
+        HerokuMetricsOptionsPipeline optionsPipeline,
         Func<ReportInvoker> invokerFactory,
         ILoggerFactory loggerFactory,
         TimeProvider timeProvider,
@@ -47,7 +44,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
     {
         // Captures only: whatever loads assemblies or JIT-compiles much waits for ExecuteAsync, after the host started.
         _optionsMonitor = optionsMonitor;
-        _validation = validation;
+        _optionsPipeline = optionsPipeline;
         _invokerFactory = invokerFactory;
         _loggerFactory = loggerFactory;
         _time = timeProvider;
@@ -59,11 +56,11 @@ internal sealed class HerokuMetricsReporter : BackgroundService
     /// <inheritdoc/>
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        // Read while the guard still throws, so options replaced by a reload since the host's start-up validation fail the
-        // start too; from here on each change is checked by the settings source instead.
+        // Still the host's start: options replaced by a reload since its start-up validation fail it too. From here on
+        // each change is checked by the settings source instead, and an invalid one is ignored.
         _startOptions = _optionsMonitor.CurrentValue;
-        _validation.StopThrowing();
-        _logger = CreateLogger(_loggerFactory);
+        _optionsPipeline.ThrowIfInvalid(_startOptions);
+        _logger = Guard.CreateLogger(_loggerFactory);
 
         // The sampling schedule counts from here, however late activation comes: the first report is due one interval
         // after the reporter started.
@@ -77,25 +74,20 @@ internal sealed class HerokuMetricsReporter : BackgroundService
         try
         {
             await base.StopAsync(cancellationToken).ConfigureAwait(false);
-            _active?.Sampler.Stop();
 
-            // The delivery loop must be over before the flush touches the backlog; if the host gave up waiting, skip.
-            if (_active is not { } active || ExecuteTask is not { IsCompleted: true })
+            // IHost.StopAsync may be called more than once and calls every hosted service again; there is one stop only.
+            if (_active is not { } active || Interlocked.Exchange(ref _stopStarted, 1) != 0)
             {
                 return;
             }
 
-            // IHost.StopAsync may be called more than once and calls every hosted service again; there is one flush only.
-            if (Interlocked.Exchange(ref _flushStarted, 1) != 0)
-            {
-                return;
-            }
-
-            await FlushAsync(active, cancellationToken).ConfigureAwait(false);
+            // The delivery loop must be over before the flush touches the backlog; if the host gave up waiting, delivery
+            // only counts what is left.
+            await active.StopAsync(ExecuteTask is { IsCompleted: true }, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            Log.UnexpectedError(_logger, "stopping: " + SampleSender.Describe(ex, _active?.Settings.Current.Endpoint));
+            Log.UnexpectedError(_logger, "stopping", FailureText.Describe(ex, _active?.Settings.Current.Endpoint, withStackTrace: true));
         }
         finally
         {
@@ -107,7 +99,6 @@ internal sealed class HerokuMetricsReporter : BackgroundService
     public override void Dispose()
     {
         _active?.Dispose();
-        _context?.Instruments.Dispose();
         base.Dispose();
     }
 
@@ -121,8 +112,8 @@ internal sealed class HerokuMetricsReporter : BackgroundService
         if (_lifetime is { ApplicationStarted: { IsCancellationRequested: false, CanBeCanceled: true } started })
         {
             var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            using (started.UnsafeRegister(static s => ((TaskCompletionSource)s!).TrySetResult(), signal))
-            using (stoppingToken.UnsafeRegister(static s => ((TaskCompletionSource)s!).TrySetResult(), signal))
+            using (Guard.Register(started, static s => ((TaskCompletionSource)s!).TrySetResult(), signal, _logger))
+            using (Guard.Register(stoppingToken, static s => ((TaskCompletionSource)s!).TrySetResult(), signal, _logger))
             {
                 await signal.Task.ConfigureAwait(false);
             }
@@ -143,7 +134,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
                 return;
             }
 
-            await active.Delivery.RunAsync(stoppingToken).ConfigureAwait(false);
+            await active.RunAsync(stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -151,26 +142,15 @@ internal sealed class HerokuMetricsReporter : BackgroundService
         }
         catch (Exception ex)
         {
-            // The retry strategy handles every failure; this is the last line so nothing can stop the host.
-            Log.UnexpectedError(_logger, SampleSender.Describe(ex, _active?.Settings.Current.Endpoint));
-        }
-    }
-
-    private static ILogger CreateLogger(ILoggerFactory loggerFactory)
-    {
-        try
-        {
-            return new SafeLogger(loggerFactory.CreateLogger(Log.Category));
-        }
-        catch (Exception)
-        {
-            return NullLogger.Instance;
+            // Activation failed (delivery itself never ends by an exception): the last line, so nothing can stop the host.
+            Log.UnexpectedError(_logger, "activation", FailureText.Describe(ex, _active?.Settings.Current.Endpoint, withStackTrace: true));
         }
     }
 
     private ActiveParts? TryActivate(CancellationToken stoppingToken)
     {
         var options = _startOptions ?? _optionsMonitor.CurrentValue;
+        var origin = _optionsPipeline.OriginOf(options);
         var logger = _logger;
         if (!options.Enabled)
         {
@@ -180,7 +160,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
         }
 
         // Heroku's own agents stay idle on one-off dynos: a console, a release task or a scheduled job is not the app.
-        if (!options.ReportOnOneOffDynos && options.Dyno is { } dyno && HerokuMetricsOptions.IsOneOffDyno(dyno))
+        if (!options.ReportOnOneOffDynos && origin.IsOneOffDyno && origin.Dyno is { } dyno)
         {
             Log.OneOffDyno(logger, dyno);
             _status.Idle("disabled: " + dyno + " is a one-off dyno (HerokuMetrics:ReportOnOneOffDynos is false)");
@@ -196,75 +176,23 @@ internal sealed class HerokuMetricsReporter : BackgroundService
 
         if (string.IsNullOrWhiteSpace(options.Endpoint))
         {
-            Log.EndpointEmpty(logger, options.EndpointSource);
-            _status.Idle("disabled: " + options.EndpointSource + " is empty");
+            Log.EndpointEmpty(logger, origin.EndpointSource);
+            _status.Idle("disabled: " + origin.EndpointSource + " is empty");
             return null;
         }
 
         if (!ReporterSettings.TryCreate(options, previous: null, out var settings))
         {
             // Start-up validation rejects such a value; reaching here means a custom validator let it through.
-            Log.UnexpectedError(logger, $"{options.EndpointSource} is not a usable URL: '{UrlRedactor.Redact(options.Endpoint)}'.");
-            _status.Idle("disabled: " + options.EndpointSource + " is not a usable URL");
+            Log.UnexpectedError(logger, "activation", $"{origin.EndpointSource} is not a usable URL: '{UrlRedactor.Redact(options.Endpoint)}'.");
+            _status.Idle("disabled: " + origin.EndpointSource + " is not a usable URL");
             return null;
         }
 
         stoppingToken.ThrowIfCancellationRequested();
-        _context = new ReportingContext(_time, logger, _status, new HerokuMetricsInstruments(_meterFactory));
-        _active = new ActiveParts(options, settings!, _optionsMonitor, _validation, _invokerFactory, _context, _startedAt);
+        _active = new ActiveParts(options, settings!, _optionsMonitor, _optionsPipeline, _invokerFactory, new SteadyClock(_time, _startedAt), logger, _status, _meterFactory);
         Log.Started(logger, settings!.Endpoint.Redacted, settings.PostInterval, settings.Schema);
         _status.Reporting();
         return _active;
-    }
-
-    // One last sample, stamped now, goes first; then as much of the backlog as the bound allows, oldest first.
-    private async Task FlushAsync(ActiveParts active, CancellationToken cancellationToken)
-    {
-        var settings = active.Settings.Current;
-        var context = _context!;
-        if (!settings.FlushOnShutdown)
-        {
-            active.Failures.ReportDropped();
-            return;
-        }
-
-        active.Sampler.TakeFinal();
-        using var deadline = new CancellationTokenSource(settings.HttpTimeout, context.Time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-        var endpoint = settings.Endpoint.Redacted;
-        try
-        {
-            var count = await active.Delivery.SendNewestAsync(settings, linked.Token).ConfigureAwait(false);
-            Log.Flushed(context.Logger, count, endpoint);
-        }
-        catch (OperationCanceledException)
-        {
-            Log.FlushFailed(context.Logger, endpoint, deadline.IsCancellationRequested
-                ? "no response within " + settings.HttpTimeout
-                : "the host's shutdown timeout elapsed");
-            active.Failures.ReportDropped();
-            return;
-        }
-        catch (Exception ex)
-        {
-            Log.FlushFailed(context.Logger, endpoint, SampleSender.Describe(ex, settings.Endpoint));
-            active.Failures.ReportDropped();
-            return;
-        }
-
-        // Whatever the backlog still holds goes too, oldest first, while the same bound allows; a failure ends it quietly
-        // (the samples were already counted as undelivered by the outage that left them).
-        try
-        {
-            while (await active.Delivery.TrySendOldestAsync(settings, linked.Token).ConfigureAwait(false))
-            {
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or ReportFailedException)
-        {
-            Log.ReportFailed(context.Logger, LogLevel.Debug, endpoint, SampleSender.Describe(ex, settings.Endpoint), context.Status.ConsecutiveFailures, TimeSpan.Zero);
-        }
-
-        active.Failures.ReportDropped();
     }
 }

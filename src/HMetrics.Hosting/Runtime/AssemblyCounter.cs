@@ -20,23 +20,24 @@ internal sealed class AssemblyCounter : IDisposable
 {
     private readonly ConditionalWeakTable<AssemblyLoadContext, object> _watched = [];
     private readonly object _watchedMarker = new();
-    private int _loads;
+    private int _loadCount;
     private int _offset;
     private volatile bool _unloadSeen;
     private int _resyncedAtGen2 = -1;
+    private readonly IDisposable _loads;
 
     public AssemblyCounter()
     {
         // Subscribed before the snapshot so no later load is missed; a load racing the snapshot itself can be counted
         // once too often or too rarely, which is the same uncertainty GetAssemblies has while assemblies load.
-        AppDomain.CurrentDomain.AssemblyLoad += OnAssemblyLoad;
+        _loads = Guard.OnAssemblyLoad(OnAssemblyLoad);
         var assemblies = AppDomain.CurrentDomain.GetAssemblies();
         foreach (var assembly in assemblies)
         {
             Watch(assembly);
         }
 
-        _offset = assemblies.Length - Volatile.Read(ref _loads);
+        _offset = assemblies.Length - Volatile.Read(ref _loadCount);
     }
 
     /// <summary>Reads the number of loaded assemblies.</summary>
@@ -48,20 +49,20 @@ internal sealed class AssemblyCounter : IDisposable
             if (gen2 != _resyncedAtGen2)
             {
                 _resyncedAtGen2 = gen2;
-                var loads = Volatile.Read(ref _loads);
+                var loads = Volatile.Read(ref _loadCount);
                 _offset = AppDomain.CurrentDomain.GetAssemblies().Length - loads;
             }
         }
 
-        return _offset + Volatile.Read(ref _loads);
+        return _offset + Volatile.Read(ref _loadCount);
     }
 
-    public void Dispose() => AppDomain.CurrentDomain.AssemblyLoad -= OnAssemblyLoad;
+    public void Dispose() => _loads.Dispose();
 
-    private void OnAssemblyLoad(object? sender, AssemblyLoadEventArgs args)
+    private void OnAssemblyLoad(Assembly assembly)
     {
-        _ = Interlocked.Increment(ref _loads);
-        Watch(args.LoadedAssembly);
+        _ = Interlocked.Increment(ref _loadCount);
+        Watch(assembly);
     }
 
     private void Watch(Assembly assembly)
@@ -70,9 +71,7 @@ internal sealed class AssemblyCounter : IDisposable
             && _watched.TryAdd(context, _watchedMarker))
         {
             // The context holds the handler, not the other way round, so watching it does not keep it alive.
-            context.Unloading += OnUnloading;
+            Guard.OnUnloading(context, () => _unloadSeen = true);
         }
     }
-
-    private void OnUnloading(AssemblyLoadContext context) => _unloadSeen = true;
 }

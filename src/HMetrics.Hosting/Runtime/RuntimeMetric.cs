@@ -3,14 +3,29 @@ using System.Text.Json;
 namespace HMetrics.Hosting.Runtime;
 
 /// <summary>
-/// One posted name and how to read it.
+/// One posted name and what it carries: a sum of process counters' increments, or a gauge, in the name's unit.
 /// </summary>
-/// <param name="name">The statsd name, posted as is.</param>
-/// <param name="isCounter">Counters read a cumulative total and are posted as the delta since the previous sample.</param>
-/// <param name="schemas">Which schemas carry the name.</param>
-/// <param name="read">Reads the current value; must not allocate, block or trigger a GC.</param>
-internal sealed class RuntimeMetric(string name, bool isCounter, RuntimeMetric.SchemaSet schemas, Func<double> read)
+internal sealed class RuntimeMetric
 {
+    private readonly ProcessCounter _first;
+    private readonly ProcessCounter _last;
+    private readonly RuntimeGauge _gauge;
+    private readonly double _multiplier;
+    private readonly double _divisor;
+
+    private RuntimeMetric(string name, bool isCounter, SchemaSet schemas, ProcessCounter first, ProcessCounter last, RuntimeGauge gauge, double multiplier, double divisor)
+    {
+        Name = name;
+        EncodedName = JsonEncodedText.Encode(name);
+        IsCounter = isCounter;
+        Schemas = schemas;
+        _first = first;
+        _last = last;
+        _gauge = gauge;
+        _multiplier = multiplier;
+        _divisor = divisor;
+    }
+
     [Flags]
     internal enum SchemaSet
     {
@@ -18,15 +33,21 @@ internal sealed class RuntimeMetric(string name, bool isCounter, RuntimeMetric.S
         DotNet = 2,
     }
 
-    public string Name { get; } = name;
+    public string Name { get; }
 
-    public JsonEncodedText EncodedName { get; } = JsonEncodedText.Encode(name);
+    public JsonEncodedText EncodedName { get; }
 
-    public bool IsCounter { get; } = isCounter;
+    public bool IsCounter { get; }
 
-    public SchemaSet Schemas { get; } = schemas;
+    public SchemaSet Schemas { get; }
 
-    public Func<double> Read { get; } = read;
+    /// <summary>A counter posting the increments of <paramref name="first"/> through <paramref name="last"/>, summed, times <paramref name="multiplier"/> / <paramref name="divisor"/>.</summary>
+    public static RuntimeMetric Counter(string name, SchemaSet schemas, ProcessCounter first, ProcessCounter? last = null, double multiplier = 1, double divisor = 1) =>
+        new(name, isCounter: true, schemas, first, last ?? first, default, multiplier, divisor);
+
+    /// <summary>A gauge posting <paramref name="gauge"/> as read.</summary>
+    public static RuntimeMetric Gauge(string name, SchemaSet schemas, RuntimeGauge gauge) =>
+        new(name, isCounter: false, schemas, default, default, gauge, 1, 1);
 
     public bool IsIn(HerokuMetricsSchema schema) => schema switch
     {
@@ -34,4 +55,21 @@ internal sealed class RuntimeMetric(string name, bool isCounter, RuntimeMetric.S
         HerokuMetricsSchema.DotNet => (Schemas & SchemaSet.DotNet) != 0,
         _ => true,
     };
+
+    /// <summary>The value to post, from a sample's counter increments and gauges; NaN when there is no reading.</summary>
+    public double Value(ReadOnlySpan<double> counters, ReadOnlySpan<double> gauges)
+    {
+        if (!IsCounter)
+        {
+            return gauges[(int)_gauge];
+        }
+
+        var sum = 0d;
+        for (var c = (int)_first; c <= (int)_last; c++)
+        {
+            sum += counters[c];
+        }
+
+        return _divisor == 1 ? sum * _multiplier : sum * _multiplier / _divisor;
+    }
 }

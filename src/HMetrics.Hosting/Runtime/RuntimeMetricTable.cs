@@ -1,138 +1,63 @@
-using System.Runtime;
-using System.Threading;
+using System.Collections.Immutable;
 using static HMetrics.Hosting.Runtime.RuntimeMetric.SchemaSet;
 
 namespace HMetrics.Hosting.Runtime;
 
 /// <summary>
-/// The table of posted names and the .NET readings behind them. The README's mapping table mirrors it.
+/// The table of posted names and the runtime readings behind them; docs/metric-mapping.md mirrors it.
 /// </summary>
-internal sealed class RuntimeMetricTable : IDisposable
+/// <remarks>
+/// A name is a view of the sample's readings: <c>go.gc.collections</c> is the sum of the three generations' increments
+/// of the same sample, so a <c>Both</c> sample's generations always add up to it; <c>go.gc.pause.ns</c> and
+/// <c>dotnet.gc.pause.time</c> are the same pause ticks in two units.
+/// </remarks>
+internal static class RuntimeMetricTable
 {
+    private const double TicksPerSecond = TimeSpan.TicksPerSecond;
     private const double NanosecondsPerTick = 100;
 
-    private readonly WorkingSetReader _workingSet = new();
-    private readonly AssemblyCounter _assemblies = new();
-    private readonly ProcessCounterLedger _ledger;
-    private readonly GcCountReader _gcCounts;
-    private int _disposed;
-    private int _gcInfoCollectionCount = -1;
-    private long _gcInfoPauseTicks = -1;
-    private double _pendingCpuSystemSeconds = double.NaN;
-    private GCMemoryInfo _gcInfo;
+    /// <summary>Every posted name, counters and gauges, in the order a body lists them.</summary>
+    public static ImmutableArray<RuntimeMetric> All { get; } =
+    [
+        // Go schema: the names Heroku's Go agent posts, where .NET has an honest reading.
+        RuntimeMetric.Counter("go.gc.collections", Go, ProcessCounter.Gen0Collections, ProcessCounter.Gen2Collections),
+        RuntimeMetric.Counter("go.gc.pause.ns", Go, ProcessCounter.GcPauseTicks, multiplier: NanosecondsPerTick),
+        RuntimeMetric.Gauge("go.memory.heap.bytes", Go, RuntimeGauge.HeapBytes),
+        RuntimeMetric.Gauge("go.routines", Go, RuntimeGauge.PoolThreads),
 
-    /// <param name="ledger">Where process-wide counts are handed out; the process's own unless a test isolates itself.</param>
-    /// <param name="collectionCount">Reads <see cref="GC.CollectionCount(int)"/>; a test can play a GC storm through it.</param>
-    public RuntimeMetricTable(ProcessCounterLedger? ledger = null, Func<int, int>? collectionCount = null)
-    {
-        _ledger = ledger ?? ProcessCounterLedger.Shared;
-        _gcCounts = collectionCount is null ? new GcCountReader() : new GcCountReader(collectionCount);
-        _ledger.WatchExceptions();
-        All =
-        [
-            // Go schema: the names Heroku's Go agent posts, where .NET has an honest reading.
-            Counter("go.gc.collections", Go, () => _gcCounts.Read(GcCountReader.Count.Total)),
-            Counter("go.gc.pause.ns", Go, static () => GC.GetTotalPauseDuration().Ticks * NanosecondsPerTick),
-            new("go.memory.heap.bytes", isCounter: false, Go, static () => GC.GetTotalMemory(forceFullCollection: false)),
-            new("go.routines", isCounter: false, Go, static () => ThreadPool.ThreadCount),
+        // DotNet schema: System.Runtime meter names and units; attributes folded into the name.
+        RuntimeMetric.Counter("dotnet.gc.collections.gen0", DotNet, ProcessCounter.Gen0Collections),
+        RuntimeMetric.Counter("dotnet.gc.collections.gen1", DotNet, ProcessCounter.Gen1Collections),
+        RuntimeMetric.Counter("dotnet.gc.collections.gen2", DotNet, ProcessCounter.Gen2Collections),
+        RuntimeMetric.Counter("dotnet.gc.pause.time", DotNet, ProcessCounter.GcPauseTicks, divisor: TicksPerSecond),
+        RuntimeMetric.Counter("dotnet.gc.heap.total_allocated", DotNet, ProcessCounter.AllocatedBytes),
+        RuntimeMetric.Gauge("dotnet.gc.last_collection.memory.committed_size", DotNet, RuntimeGauge.CommittedBytes),
+        RuntimeMetric.Gauge("dotnet.gc.last_collection.heap.size.gen0", DotNet, RuntimeGauge.Gen0Size),
+        RuntimeMetric.Gauge("dotnet.gc.last_collection.heap.size.gen1", DotNet, RuntimeGauge.Gen1Size),
+        RuntimeMetric.Gauge("dotnet.gc.last_collection.heap.size.gen2", DotNet, RuntimeGauge.Gen2Size),
+        RuntimeMetric.Gauge("dotnet.gc.last_collection.heap.size.loh", DotNet, RuntimeGauge.LohSize),
+        RuntimeMetric.Gauge("dotnet.gc.last_collection.heap.size.poh", DotNet, RuntimeGauge.PohSize),
+        RuntimeMetric.Gauge("dotnet.gc.last_collection.heap.fragmentation.size.gen0", DotNet, RuntimeGauge.Gen0Fragmentation),
+        RuntimeMetric.Gauge("dotnet.gc.last_collection.heap.fragmentation.size.gen1", DotNet, RuntimeGauge.Gen1Fragmentation),
+        RuntimeMetric.Gauge("dotnet.gc.last_collection.heap.fragmentation.size.gen2", DotNet, RuntimeGauge.Gen2Fragmentation),
+        RuntimeMetric.Gauge("dotnet.gc.last_collection.heap.fragmentation.size.loh", DotNet, RuntimeGauge.LohFragmentation),
+        RuntimeMetric.Gauge("dotnet.gc.last_collection.heap.fragmentation.size.poh", DotNet, RuntimeGauge.PohFragmentation),
+        RuntimeMetric.Counter("dotnet.process.cpu.time.user", DotNet, ProcessCounter.CpuUserTicks, divisor: TicksPerSecond),
+        RuntimeMetric.Counter("dotnet.process.cpu.time.system", DotNet, ProcessCounter.CpuSystemTicks, divisor: TicksPerSecond),
+        RuntimeMetric.Gauge("dotnet.process.cpu.count", DotNet, RuntimeGauge.CpuCount),
+        RuntimeMetric.Gauge("dotnet.process.memory.working_set", DotNet, RuntimeGauge.WorkingSet),
+        RuntimeMetric.Gauge("dotnet.thread_pool.thread.count", DotNet, RuntimeGauge.PoolThreads),
+        RuntimeMetric.Gauge("dotnet.thread_pool.queue.length", DotNet, RuntimeGauge.QueueLength),
+        RuntimeMetric.Counter("dotnet.thread_pool.work_item.count", DotNet, ProcessCounter.WorkItems),
+        RuntimeMetric.Counter("dotnet.monitor.lock_contentions", DotNet, ProcessCounter.LockContentions),
+        RuntimeMetric.Counter("dotnet.exceptions", DotNet, ProcessCounter.Exceptions),
+        RuntimeMetric.Gauge("dotnet.timer.count", DotNet, RuntimeGauge.Timers),
+        RuntimeMetric.Counter("dotnet.jit.compiled_methods", DotNet, ProcessCounter.JitMethods),
+        RuntimeMetric.Counter("dotnet.jit.compiled_il.size", DotNet, ProcessCounter.JitIlBytes),
+        RuntimeMetric.Counter("dotnet.jit.compilation.time", DotNet, ProcessCounter.JitTicks, divisor: TicksPerSecond),
+        RuntimeMetric.Gauge("dotnet.assembly.count", DotNet, RuntimeGauge.Assemblies),
+    ];
 
-            // DotNet schema: System.Runtime meter names and units; attributes folded into the name.
-            Counter("dotnet.gc.collections.gen0", DotNet, () => _gcCounts.Read(GcCountReader.Count.Gen0)),
-            Counter("dotnet.gc.collections.gen1", DotNet, () => _gcCounts.Read(GcCountReader.Count.Gen1)),
-            Counter("dotnet.gc.collections.gen2", DotNet, () => _gcCounts.Read(GcCountReader.Count.Gen2)),
-            Counter("dotnet.gc.pause.time", DotNet, static () => GC.GetTotalPauseDuration().TotalSeconds),
-            Counter("dotnet.gc.heap.total_allocated", DotNet, static () => GC.GetTotalAllocatedBytes(precise: false)),
-            new("dotnet.gc.last_collection.memory.committed_size", isCounter: false, DotNet, () => LastCollection() is { } info ? info.TotalCommittedBytes : double.NaN),
-            new("dotnet.gc.last_collection.heap.size.gen0", isCounter: false, DotNet, () => Generation(0, fragmentation: false)),
-            new("dotnet.gc.last_collection.heap.size.gen1", isCounter: false, DotNet, () => Generation(1, fragmentation: false)),
-            new("dotnet.gc.last_collection.heap.size.gen2", isCounter: false, DotNet, () => Generation(2, fragmentation: false)),
-            new("dotnet.gc.last_collection.heap.size.loh", isCounter: false, DotNet, () => Generation(3, fragmentation: false)),
-            new("dotnet.gc.last_collection.heap.size.poh", isCounter: false, DotNet, () => Generation(4, fragmentation: false)),
-            new("dotnet.gc.last_collection.heap.fragmentation.size.gen0", isCounter: false, DotNet, () => Generation(0, fragmentation: true)),
-            new("dotnet.gc.last_collection.heap.fragmentation.size.gen1", isCounter: false, DotNet, () => Generation(1, fragmentation: true)),
-            new("dotnet.gc.last_collection.heap.fragmentation.size.gen2", isCounter: false, DotNet, () => Generation(2, fragmentation: true)),
-            new("dotnet.gc.last_collection.heap.fragmentation.size.loh", isCounter: false, DotNet, () => Generation(3, fragmentation: true)),
-            new("dotnet.gc.last_collection.heap.fragmentation.size.poh", isCounter: false, DotNet, () => Generation(4, fragmentation: true)),
-            Counter("dotnet.process.cpu.time.user", DotNet, () => CpuUserSeconds()),
-            Counter("dotnet.process.cpu.time.system", DotNet, () => CpuSystemSeconds()),
-            new("dotnet.process.cpu.count", isCounter: false, DotNet, static () => Environment.ProcessorCount),
-            new("dotnet.process.memory.working_set", isCounter: false, DotNet, () => _workingSet.Read()),
-            new("dotnet.thread_pool.thread.count", isCounter: false, DotNet, static () => ThreadPool.ThreadCount),
-            new("dotnet.thread_pool.queue.length", isCounter: false, DotNet, static () => ThreadPool.PendingWorkItemCount),
-            Counter("dotnet.thread_pool.work_item.count", DotNet, static () => ThreadPool.CompletedWorkItemCount),
-            Counter("dotnet.monitor.lock_contentions", DotNet, static () => Monitor.LockContentionCount),
-            Counter("dotnet.exceptions", DotNet, () => _ledger.Exceptions),
-            new("dotnet.timer.count", isCounter: false, DotNet, static () => Timer.ActiveCount),
-            Counter("dotnet.jit.compiled_methods", DotNet, static () => JitInfo.GetCompiledMethodCount()),
-            Counter("dotnet.jit.compiled_il.size", DotNet, static () => JitInfo.GetCompiledILBytes()),
-            Counter("dotnet.jit.compilation.time", DotNet, static () => JitInfo.GetCompilationTime().TotalSeconds),
-            new("dotnet.assembly.count", isCounter: false, DotNet, () => _assemblies.Read()),
-        ];
-    }
-
-    public RuntimeMetric[] All { get; }
-
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        _ledger.UnwatchExceptions();
-        _workingSet.Dispose();
-        _assemblies.Dispose();
-    }
-
-    // Every counter of the table is process-wide: each reporter posts only the increments handed to it, so two hosts in
-    // one process, or one rebuilt, never report the same GC (or CPU second, or exception) twice.
-    private RuntimeMetric Counter(string name, RuntimeMetric.SchemaSet schemas, Func<double> read) =>
-        new(name, isCounter: true, schemas, new ProcessCounterShare(name, read, _ledger).Read);
-
-    // One Environment.CpuUsage call (a syscall, microseconds) answers both modes, as in the runtime's meter: the user
-    // reading, which comes first in the table, keeps the system time of the same sample for the reading after it.
-    private double CpuUserSeconds()
-    {
-        var usage = Environment.CpuUsage;
-        _pendingCpuSystemSeconds = usage.PrivilegedTime.TotalSeconds;
-        return usage.UserTime.TotalSeconds;
-    }
-
-    private double CpuSystemSeconds()
-    {
-        var seconds = _pendingCpuSystemSeconds;
-        _pendingCpuSystemSeconds = double.NaN;
-        return double.IsNaN(seconds) ? Environment.CpuUsage.PrivilegedTime.TotalSeconds : seconds;
-    }
-
-    // GetGCMemoryInfo allocates (~288 B), and its answer changes only when a GC has ended: ask again only when the GC
-    // count or the total pause has moved since the last answer. A background GC bumps the count when it starts and
-    // pauses again before it ends, which usually picks up its record; at worst a report shows the sizes of the GC
-    // before it until the next GC, never a made-up number.
-    private GCMemoryInfo? LastCollection()
-    {
-        var count = GC.CollectionCount(0);
-        var pauseTicks = GC.GetTotalPauseDuration().Ticks;
-        if (count != _gcInfoCollectionCount || pauseTicks != _gcInfoPauseTicks)
-        {
-            _gcInfo = GC.GetGCMemoryInfo();
-            _gcInfoCollectionCount = count;
-            _gcInfoPauseTicks = pauseTicks;
-        }
-
-        // Before the first GC there is no "last collection": the runtime answers zeros, which would be invented numbers.
-        return _gcInfo.Index == 0 ? null : _gcInfo;
-    }
-
-    // Generations are gen0, gen1, gen2, loh, poh; a runtime that reports fewer has no reading for the rest.
-    private double Generation(int index, bool fragmentation)
-    {
-        if (LastCollection() is not { } info || index >= info.GenerationInfo.Length)
-        {
-            return double.NaN;
-        }
-
-        var generation = info.GenerationInfo[index];
-        return fragmentation ? generation.FragmentationAfterBytes : generation.SizeAfterBytes;
-    }
+    /// <summary>Gets how many gauge slots a sample holds.</summary>
+    public static int GaugeCount { get; } = Enum.GetValues<RuntimeGauge>().Length;
 }

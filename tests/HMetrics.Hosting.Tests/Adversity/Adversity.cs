@@ -15,6 +15,10 @@ internal static class Adversity
 
     public static readonly TimeSpan Interval = MetricsHost.DefaultInterval;
 
+    /// <summary>
+    /// Set below the interval, so it is exact: a request's own deadline, told apart from the sampling tick (at the default,
+    /// the timeout is the interval and a regular report's deadline is that tick).
+    /// </summary>
     public static readonly TimeSpan HttpTimeout = TimeSpan.FromSeconds(10);
 
     public static Dictionary<string, string?> Settings(string url, params (string Key, string? Value)[] extra)
@@ -23,7 +27,8 @@ internal static class Adversity
             url,
             ("HerokuMetrics:InitialBackoff", "00:00:05"),
             ("HerokuMetrics:MaxBackoff", "00:10:00"),
-            ("HerokuMetrics:BackoffJitter", "00:00:00"));
+            ("HerokuMetrics:BackoffJitter", "00:00:00"),
+            ("HerokuMetrics:HttpTimeout", "00:00:10"));
         foreach (var (key, value) in extra)
         {
             settings[key] = value;

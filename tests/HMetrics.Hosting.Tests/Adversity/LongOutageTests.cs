@@ -25,8 +25,9 @@ public sealed class LongOutageTests
         await using var server = await HerokuLikeServer.StartAsync();
         server.RespondWithStatus(HttpStatusCode.ServiceUnavailable);
 
-        // Jitter off, so Polly's exponential schedule is exact; the cap is set here, not taken from the default.
-        await using var host = MetricsHost.Create(server, ("HerokuMetrics:BackoffJitter", "00:00:00"), ("HerokuMetrics:MaxBackoff", "00:10:00"));
+        // Jitter off, so Polly's exponential schedule is exact; the cap is set here, not taken from the default; the timeout
+        // is set below the interval, so each request arms its own timer, which the wait for the backoff below skips.
+        await using var host = MetricsHost.Create(server, ("HerokuMetrics:BackoffJitter", "00:00:00"), ("HerokuMetrics:MaxBackoff", "00:10:00"), ("HerokuMetrics:HttpTimeout", "00:00:10"));
         await host.StartAndSendFirstReportAsync();
 
         var delays = new List<TimeSpan>();
@@ -114,7 +115,7 @@ public sealed class LongOutageTests
     {
         await using var server = await HerokuLikeServer.StartAsync();
         server.RespondWithStatus(HttpStatusCode.ServiceUnavailable);
-        await using var host = MetricsHost.Create(server, ("HerokuMetrics:BackoffJitter", "00:00:00"), ("HerokuMetrics:MaxBackoff", "00:01:00"));
+        await using var host = MetricsHost.Create(server, ("HerokuMetrics:BackoffJitter", "00:00:00"), ("HerokuMetrics:MaxBackoff", "00:01:00"), ("HerokuMetrics:HttpTimeout", "00:00:10"));
         await host.StartAndSendFirstReportAsync();
 
         // Observes one failed attempt, then sets what the endpoint answers next and lets the backoff elapse.

@@ -169,13 +169,12 @@ public sealed class GeneratedRedactionTests
     public void No_generated_secret_survives_redaction_validation_or_scrubbing(int seed)
     {
         var random = new Random(seed);
-        var validator = new HerokuMetricsOptionsValidator();
         for (var i = 0; i < 100; i++)
         {
             var c = Generate(random);
             AssertClean(c, UrlRedactor.Redact(c.Url), "the redacted form");
 
-            var result = validator.Validate(Microsoft.Extensions.Options.Options.DefaultName, new HerokuMetricsOptions { Endpoint = c.Url });
+            var result = HerokuMetricsOptionsValidator.Validate(new HerokuMetricsOptions { Endpoint = c.Url }, new OptionsOrigin());
             AssertClean(c, result.FailureMessage, "the validation message");
 
             if (MetricsEndpoint.Validate(c.Url) is not null)
@@ -211,8 +210,7 @@ public sealed class GeneratedRedactionTests
         {
             var url = $"https://u:{password}@example.com/metrics/{Uuid}";
 
-            var message = new HerokuMetricsOptionsValidator()
-                .Validate(Microsoft.Extensions.Options.Options.DefaultName, new HerokuMetricsOptions { Endpoint = url }).FailureMessage;
+            var message = HerokuMetricsOptionsValidator.Validate(new HerokuMetricsOptions { Endpoint = url }, new OptionsOrigin()).FailureMessage;
 
             Assert.Contains("HerokuMetrics:Endpoint", message, StringComparison.Ordinal);
             Assert.DoesNotContain("w0rd", message, StringComparison.OrdinalIgnoreCase);

@@ -125,18 +125,19 @@ public sealed class HerokuMetricsClientTests
     public async Task A_body_from_the_collector_is_posted_byte_for_byte()
     {
         var handler = new CapturingHandler();
-        var collector = new RuntimeMetricsCollector(
-        [
-            new("go.gc.collections", isCounter: true, RuntimeMetric.SchemaSet.Go, () => 3),
-            new("go.memory.heap.bytes", isCounter: false, RuntimeMetric.SchemaSet.Go, () => 5242880.5),
-        ]);
-        var body = collector.Collect(HerokuMetricsSchema.Go, out var count);
+        var sample = new Sample();
+        Array.Fill(sample.Gauges, double.NaN);
+        sample.Counters[(int)ProcessCounter.Gen0Collections] = 3;
+        sample.Gauges[(int)RuntimeGauge.HeapBytes] = 5242880.5;
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var count = new ReportBodyWriter().Write(HerokuMetricsSchema.Go, sample.Counters, sample.Gauges, buffer);
+        var body = buffer.WrittenMemory;
 
         _ = await Send(handler, MetricsEndpoint.Parse(Url), body, count, "ua/1");
 
         var request = Assert.Single(handler.Requests);
-        Assert.Equal("""{"counters":{"go.gc.collections":3},"gauges":{"go.memory.heap.bytes":5242880.5}}""", Encoding.UTF8.GetString(request.Body));
-        Assert.Equal("2", request.Header("Measurements-Count"));
+        Assert.Equal("""{"counters":{"go.gc.collections":3,"go.gc.pause.ns":0},"gauges":{"go.memory.heap.bytes":5242880.5}}""", Encoding.UTF8.GetString(request.Body));
+        Assert.Equal("3", request.Header("Measurements-Count"));
         Assert.Equal("application/json", request.ContentHeaders!.ContentType!.ToString());
     }
 

@@ -26,7 +26,7 @@ public sealed class CountingTests
             ("HerokuMetrics:MaxBackoff", "00:00:30"),
             ("HerokuMetrics:FlushOnShutdown", "false"));
 
-        var handedOutBefore = ProcessCounterLedger.Shared.HandedOut("go.gc.collections");
+        var handedOutBefore = ProcessCounterLedger.Shared.HandedOut(ProcessCounter.Gen0Collections) + ProcessCounterLedger.Shared.HandedOut(ProcessCounter.Gen1Collections) + ProcessCounterLedger.Shared.HandedOut(ProcessCounter.Gen2Collections);
         var reports = new List<ReceivedReport> { await host.StartAndDeliverFirstReportAsync(server) };
 
         // 40 s: the sample fails; the retry is due 30 s later. 60 s: a sample is taken while the endpoint is down.

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using HMetrics.Hosting.Tests.Helpers;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using static HMetrics.Hosting.Tests.Helpers.Timeline;
 
@@ -14,7 +15,7 @@ public sealed class FailureTests
 {
     public static TheoryData<string> Failures =>
     [
-        "400", "429 Retry-After 7", "500", "503 Retry-After 3", "503 Retry-After date +30s", "307", "hang", "drop",
+        "429 Retry-After 7", "500", "503 Retry-After 3", "503 Retry-After date +30s", "307", "hang", "drop",
     ];
 
     [Theory]
@@ -23,7 +24,8 @@ public sealed class FailureTests
     {
         await using var server = await HerokuLikeServer.StartAsync();
         await using var elsewhere = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(server, ("HerokuMetrics:BackoffJitter", "00:00:00"));
+        // A timeout set below the interval stays exact: the hung request fails 10 s after it went out.
+        await using var host = MetricsHost.Create(server, ("HerokuMetrics:BackoffJitter", "00:00:00"), ("HerokuMetrics:HttpTimeout", "00:00:10"));
 
         Assert.Equal(At(20), (await host.StartAndDeliverFirstReportAsync(server)).Header("Measurements-Time"));
 
@@ -33,7 +35,7 @@ public sealed class FailureTests
         var failedAt = 40d;
         if (failure == "hang")
         {
-            // Nothing but the effective timeout (10 s by default) ends a request the endpoint never answers.
+            // Nothing but the timeout (10 s here) ends a request the endpoint never answers.
             host.Time.Advance(Seconds(10));
             failedAt = 50;
         }
@@ -61,15 +63,6 @@ public sealed class FailureTests
             host.Time.Advance(expectedDelay);
         }
 
-        if (failure == "400")
-        {
-            // The endpoint rejected the sample itself: re-sending the same bytes cannot help, so it is dropped and the
-            // next sample is delivered on its own schedule.
-            Assert.Single(host.Records("SampleRejected"));
-            host.Time.Advance(Seconds(60 - retriedAt));
-            Assert.Equal(At(60), (await server.NextAsync()).Header("Measurements-Time"));
-        }
-        else
         {
             // The failed sample is retried with its own Measurements-Time, so its counts land in its own minute.
             // Fake time moves only once the client has its answer, or the request's own timeout would fire first.
@@ -103,7 +96,7 @@ public sealed class FailureTests
         Assert.Equal(LogLevel.Information, recovered.Level);
         Assert.Equal("1", recovered.GetStructuredStateValue("Attempts"));
 
-        Assert.Equal(failure == "400" ? 2 : 1, host.LibraryRecords(LogLevel.Warning).Count);
+        Assert.Single(host.LibraryRecords(LogLevel.Warning));
         Assert.Empty(host.LibraryRecords(LogLevel.Error));
         Assert.False(host.Service.ExecuteTask!.IsCompleted);
         Assert.Equal(0, elsewhere.RequestCount);
@@ -113,6 +106,33 @@ public sealed class FailureTests
         {
             Assert.Equal(1, server.MaxConcurrentRequests);
         }
+    }
+
+    [Fact]
+    public async Task A_rejected_sample_is_one_warning_with_its_iso_time_dropped_not_retried_and_the_next_goes_on_schedule()
+    {
+        // Issue 21: a 400 logged a ReportFailed and a SampleRejected Warning, backed off, and printed the time in the
+        // machine's culture. The endpoint answered: it is not failing, the sample is.
+        await using var server = await HerokuLikeServer.StartAsync();
+        await using var host = MetricsHost.Create(server, ("HerokuMetrics:BackoffJitter", "00:00:00"));
+        _ = await host.StartAndDeliverFirstReportAsync(server);
+
+        server.RespondWithStatus(HttpStatusCode.BadRequest);
+        host.Time.Advance(Seconds(20));
+        Assert.Equal(At(40), (await server.NextAsync()).Header("Measurements-Time"));
+        var rejected = await host.WaitForLogAsync("SampleRejected");
+
+        server.RespondWithStatus(HttpStatusCode.OK);
+        host.Time.Advance(Seconds(20));
+        Assert.Equal(At(60), (await server.NextAsync()).Header("Measurements-Time"));
+        _ = await host.WaitForLogAsync("ReportDelivered", 2);
+
+        Assert.Equal(LogLevel.Warning, rejected.Level);
+        Assert.Contains("measured at 2026-11-25T12:00:40.000Z with status 400", rejected.Message, StringComparison.Ordinal);
+        Assert.Single(host.LibraryRecords(LogLevel.Warning));
+        Assert.Empty(host.Records("ReportFailed"));
+        Assert.Equal(1, host.Host.Services.GetRequiredService<IHerokuMetricsStatusProvider>().Current.DroppedSamples);
+        Assert.Equal(3, server.RequestCount);
     }
 
     [Fact]
@@ -132,35 +152,57 @@ public sealed class FailureTests
     }
 
     [Fact]
-    public async Task The_default_timeout_clamped_for_a_short_interval_is_not_a_warning()
+    public async Task An_unset_timeout_follows_a_short_interval_without_a_line()
     {
         await using var server = await HerokuLikeServer.StartAsync();
         await using var host = MetricsHost.Create(server, ("HerokuMetrics:PostInterval", "00:00:01"));
 
-        // The README's worker command sets only the interval: the clamp is the documented default, not the user's doing.
+        // The README's worker command sets only the interval: the timeout is that interval, nothing to warn or tell about.
         _ = await host.StartAndDeliverFirstReportAsync(server, Seconds(1));
 
-        var clamp = Assert.Single(host.Records("HttpTimeoutClamped"));
-        Assert.Equal(LogLevel.Debug, clamp.Level);
+        Assert.Empty(host.Records("HttpTimeoutClamped"));
         Assert.Empty(host.LibraryRecords(LogLevel.Warning));
     }
 
     [Fact]
-    public async Task A_hung_request_ends_at_the_clamped_timeout_which_is_logged_once()
+    public async Task A_timeout_set_above_the_interval_is_capped_at_it_with_one_warning()
     {
         await using var server = await HerokuLikeServer.StartAsync();
         await using var host = MetricsHost.Create(
             server,
             ("HerokuMetrics:PostInterval", "00:00:04"),
-            ("HerokuMetrics:HttpTimeout", "00:00:10"),
-            ("HerokuMetrics:BackoffJitter", "00:00:00"));
+            ("HerokuMetrics:HttpTimeout", "00:00:10"));
 
         await host.StartAsync();
         var clamp = await host.WaitForLogAsync("HttpTimeoutClamped");
         Assert.Equal(LogLevel.Warning, clamp.Level);
-        Assert.Equal("00:00:03", clamp.GetStructuredStateValue("EffectiveTimeout"));
+        Assert.Equal("00:00:10", clamp.GetStructuredStateValue("HttpTimeout"));
+        Assert.Equal("00:00:04", clamp.GetStructuredStateValue("EffectiveTimeout"));
+        Assert.Equal(
+            "HerokuMetrics:HttpTimeout 00:00:10 would let a report outlast the post interval 00:00:04; using 00:00:04 instead.",
+            clamp.Message);
 
         await host.Time.WaitForTimerAsync(Seconds(4));
+        _ = await host.AdvanceToNextReportAsync(server, 1, Seconds(4));
+
+        // A reload that leaves the timeout and the interval alone does not repeat it.
+        host.Reload(("HerokuMetrics:UserAgent", "my-app/2.0"));
+        _ = await host.AdvanceToNextReportAsync(server, 2, Seconds(4));
+
+        Assert.Single(host.Records("HttpTimeoutClamped"));
+    }
+
+    [Fact]
+    public async Task A_hung_request_ends_exactly_at_a_timeout_set_below_the_interval()
+    {
+        await using var server = await HerokuLikeServer.StartAsync();
+        await using var host = MetricsHost.Create(
+            server,
+            ("HerokuMetrics:PostInterval", "00:00:04"),
+            ("HerokuMetrics:HttpTimeout", "00:00:03"),
+            ("HerokuMetrics:BackoffJitter", "00:00:00"));
+
+        await host.StartAndWaitForFirstTimerAsync(Seconds(4));
         for (var i = 1; i <= 3; i++)
         {
             _ = await host.AdvanceToNextReportAsync(server, i, Seconds(4));
@@ -185,16 +227,13 @@ public sealed class FailureTests
         host.Time.Advance(spacing);
         Assert.Equal(At(20), (await server.NextAsync()).Header("Measurements-Time"));
 
-        Assert.Single(host.Records("HttpTimeoutClamped"));
+        Assert.Empty(host.Records("HttpTimeoutClamped"));
     }
 
     private static (TimeSpan Delay, string ReasonPart) Arrange(string failure, HerokuLikeServer server, HerokuLikeServer elsewhere, TestTimeProvider time)
     {
         switch (failure)
         {
-            case "400":
-                server.RespondWithStatus(HttpStatusCode.BadRequest);
-                return (Seconds(1), "status 400 (BadRequest)");
             case "429 Retry-After 7":
                 server.RespondWithStatus(HttpStatusCode.TooManyRequests, "7");
                 return (Seconds(7), "status 429 (TooManyRequests)");

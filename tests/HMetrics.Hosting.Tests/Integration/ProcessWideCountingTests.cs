@@ -17,10 +17,8 @@ public sealed class ProcessWideCountingTests
     public void Under_a_gc_storm_no_counter_is_ever_negative_and_the_generations_add_up_to_the_total()
     {
         // A ledger of its own: a reporter left over from another test would otherwise take some of the increments.
-        using var table = new RuntimeMetricTable(new ProcessCounterLedger());
-        var collector = new RuntimeMetricsCollector(table.All);
-        _ = collector.Collect(HerokuMetricsSchema.Both, out _);
-        collector.Acknowledge();
+        using var probe = new SampleProbe(new ProcessCounterLedger());
+        _ = probe.Read(HerokuMetricsSchema.Both);
         using var stop = new CancellationTokenSource();
         var storm = new Thread(() =>
         {
@@ -42,8 +40,7 @@ public sealed class ProcessWideCountingTests
         // Time-bounded for a quiet machine, count-bounded for a loaded one, where the storm can starve the sampling thread.
         while ((clock.Elapsed < TimeSpan.FromSeconds(2.5) || samples < 500) && samples < 200_000 && clock.Elapsed < TimeSpan.FromSeconds(30))
         {
-            using var json = JsonDocument.Parse(collector.Collect(HerokuMetricsSchema.Both, out _));
-            collector.Acknowledge();
+            using var json = probe.Take(HerokuMetricsSchema.Both);
             samples++;
             var counters = json.RootElement.GetProperty("counters");
             foreach (var counter in counters.EnumerateObject())
@@ -77,7 +74,7 @@ public sealed class ProcessWideCountingTests
         await using var serverB = await HerokuLikeServer.StartAsync();
         await using var hostA = MetricsHost.Create(serverA);
         await using var hostB = MetricsHost.Create(serverB);
-        var handedOutBefore = ProcessCounterLedger.Shared.HandedOut("go.gc.collections");
+        var handedOutBefore = HandedOutCollections();
 
         await hostA.StartAndSendFirstReportAsync();
         await hostB.StartAndSendFirstReportAsync();
@@ -108,4 +105,57 @@ public sealed class ProcessWideCountingTests
         Assert.InRange(delivered + handedOutBefore, beforeFlushes, afterFlushes);
         Assert.All(serverA.Requests.Concat(serverB.Requests), r => Assert.True(r.Counter("go.gc.collections") >= 0));
     }
+
+    [Fact]
+    public async Task Schema_reloads_never_move_old_collections_into_a_later_sample()
+    {
+        // Issue 18: the ledger handed out increments per name as read, so the first sample of a schema posting names not
+        // read before carried every collection since the process started, and Both samples' generations stopped adding up.
+        await using var server = await HerokuLikeServer.StartAsync();
+        await using var host = MetricsHost.Create(server);
+        var handedOutBefore = HandedOutCollections();
+        _ = await host.StartAndDeliverFirstReportAsync(server);
+
+        var delivered = 1;
+        foreach (var schema in new[] { "DotNet", "Both", "Go", "Both", "DotNet", "Go" })
+        {
+            host.Reload(("HerokuMetrics:Schema", schema));
+            const int Forced = 2;
+            var before = GC.CollectionCount(0);
+            for (var i = 0; i < Forced; i++)
+            {
+                GC.Collect(0, GCCollectionMode.Forced, blocking: true);
+            }
+
+            var report = await host.AdvanceToNextReportAsync(server, ++delivered);
+            var collections = Collections(report);
+            var happened = GC.CollectionCount(0) - before;
+
+            // Only this interval's collections (those forced here, and any the test host ran meanwhile).
+            Assert.True(collections >= Forced && collections <= happened + 2, $"{schema}: {collections} collections posted, {happened} happened in the interval");
+            if (report.Json().RootElement.GetProperty("counters").TryGetProperty("go.gc.collections", out var total)
+                && schema == "Both")
+            {
+                Assert.Equal(total.GetDouble(), Generations.Sum(report.Counter));
+            }
+        }
+
+        var beforeFlush = GC.CollectionCount(0);
+        await host.Host.StopAsync();
+        var afterFlush = GC.CollectionCount(0);
+        await host.WaitForLogAsync("Flushed");
+
+        // Nothing delivered twice and nothing lost: every collection of the process since the ledger's last hand-out.
+        Assert.InRange(server.Requests.Sum(Collections) + handedOutBefore, beforeFlush, afterFlush);
+    }
+
+    private static double Collections(ReceivedReport report) =>
+        report.Json().RootElement.GetProperty("counters").TryGetProperty("go.gc.collections", out var total)
+            ? total.GetDouble()
+            : Generations.Sum(report.Counter);
+
+    private static double HandedOutCollections() =>
+        ProcessCounterLedger.Shared.HandedOut(ProcessCounter.Gen0Collections)
+        + ProcessCounterLedger.Shared.HandedOut(ProcessCounter.Gen1Collections)
+        + ProcessCounterLedger.Shared.HandedOut(ProcessCounter.Gen2Collections);
 }

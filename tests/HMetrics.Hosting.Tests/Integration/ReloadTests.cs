@@ -88,11 +88,60 @@ public sealed class ReloadTests
         Assert.Equal(LogLevel.Error, error.Level);
         Assert.Contains("HerokuMetrics:PostInterval must be at least 10 ms", error.Message, StringComparison.Ordinal);
         Assert.Empty(host.Records("UnexpectedError"));
+        Assert.Empty(host.Records("SettingsChanged"));
 
-        // A later valid reload applies again.
+        // A later valid reload applies again, and says what changed in force: the interval is back to what it was.
         host.Reload(("HerokuMetrics:PostInterval", "00:00:20"), ("HerokuMetrics:UserAgent", "my-app/3.0"));
         host.Time.Advance(Seconds(20));
         Assert.Equal("my-app/3.0", (await server.NextAsync()).Header("User-Agent"));
+        Assert.Equal(
+            "Heroku metrics settings changed by a configuration reload: UserAgent 'hmetrics/1.0 (app using HMetrics.Hosting package)' → 'my-app/3.0'.",
+            Assert.Single(host.Records("SettingsChanged")).Message);
+    }
+
+    [Fact]
+    public async Task A_reload_that_applies_logs_one_information_line_naming_each_change_with_the_endpoint_redacted()
+    {
+        await using var server = await HerokuLikeServer.StartAsync();
+        await using var moved = await HerokuLikeServer.StartAsync();
+        await using var host = MetricsHost.Create(server);
+        _ = await host.StartAndDeliverFirstReportAsync(server);
+        var secretUrl = moved.Url("/metrics/6f1c2d3e-8a7b-4c5d-9e0f-a1b2c3d4e5f6?token=tok-9d8c7b");
+
+        host.Reload(("HerokuMetrics:Endpoint", secretUrl), ("HerokuMetrics:PostInterval", "00:00:05"), ("HerokuMetrics:Schema", "Both"));
+
+        var line = Assert.Single(host.Records("SettingsChanged"));
+        Assert.Equal(LogLevel.Information, line.Level);
+        Assert.Equal(22, line.Id.Id);
+        Assert.Equal(
+            "Heroku metrics settings changed by a configuration reload: " +
+            $"Endpoint {server.BaseAddress.GetLeftPart(UriPartial.Authority)}/metrics/redacted → {moved.BaseAddress.GetLeftPart(UriPartial.Authority)}/metrics/redacted?redacted, " +
+            "PostInterval 00:00:20 → 00:00:05, HttpTimeout 00:00:20 → 00:00:05, Schema Go → Both.",
+            line.Message);
+        foreach (var secret in new[] { "0b9c1f2e", "6f1c2d3e", "tok-9d8c7b" })
+        {
+            Assert.DoesNotContain(secret, line.Message, StringComparison.OrdinalIgnoreCase);
+        }
+
+        Assert.Equal("/metrics/6f1c2d3e-8a7b-4c5d-9e0f-a1b2c3d4e5f6?token=tok-9d8c7b", (await host.AdvanceToNextReportAsync(moved, 2, Seconds(5))).PathAndQuery);
+    }
+
+    [Fact]
+    public async Task A_reload_that_changes_nothing_in_force_logs_nothing()
+    {
+        await using var server = await HerokuLikeServer.StartAsync();
+        await using var host = MetricsHost.Create(server, ("HerokuMetrics:PostInterval", "00:00:20"));
+        _ = await host.StartAndDeliverFirstReportAsync(server);
+
+        // The same value again, a key the library does not read, and an explicit timeout equal to the one in force.
+        host.Reload(("HerokuMetrics:PostInterval", "00:00:20"));
+        host.Reload(("Logging:LogLevel:Default", "Warning"));
+        host.Reload(("HerokuMetrics:HttpTimeout", "00:00:20"));
+        _ = await host.AdvanceToNextReportAsync(server, 2);
+
+        Assert.Empty(host.Records("SettingsChanged"));
+        Assert.Empty(host.Records("InvalidOptionsIgnored"));
+        Assert.Empty(host.Records("HttpTimeoutClamped"));
     }
 
     [Fact]

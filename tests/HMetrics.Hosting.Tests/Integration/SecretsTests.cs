@@ -42,7 +42,8 @@ public sealed class SecretsTests
     public async Task No_log_record_at_trace_level_contains_a_secret_through_success_errors_redirects_timeouts_and_drops()
     {
         await using var server = await HerokuLikeServer.StartAsync();
-        await using var host = MetricsHost.Create(SecretUrl(server.BaseAddress), ("HerokuMetrics:BackoffJitter", "00:00:00"));
+        // The timeout below the interval is exact: the hung request fails 10 s after it went out.
+        await using var host = MetricsHost.Create(SecretUrl(server.BaseAddress), ("HerokuMetrics:BackoffJitter", "00:00:00"), ("HerokuMetrics:HttpTimeout", "00:00:10"));
 
         await host.StartAndSendFirstReportAsync();
         await host.WaitForLogAsync("ReportDelivered");

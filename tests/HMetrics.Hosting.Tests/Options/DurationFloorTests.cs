@@ -12,7 +12,7 @@ public sealed class DurationFloorTests
     private const string Url = "http://127.0.0.1:9/metrics/0b9c1f2e-4a5d-4c3b-9e8f-7a6b5c4d3e2f";
 
     private static ValidateOptionsResult Validate(HerokuMetricsOptions options) =>
-        new HerokuMetricsOptionsValidator().Validate(Microsoft.Extensions.Options.Options.DefaultName, options);
+        HerokuMetricsOptionsValidator.Validate(options, new OptionsOrigin());
 
     public static TheoryData<string, TimeSpan> BelowTheFloor() => new()
     {
@@ -68,20 +68,24 @@ public sealed class DurationFloorTests
     }
 
     [Theory]
-    [InlineData(10, 1)]
-    [InlineData(10, 86_400_000)]
-    [InlineData(11, 1)]
-    [InlineData(50, 86_400_000)]
-    public void The_effective_timeout_of_valid_options_is_never_below_1_ms(double postIntervalMs, double httpTimeoutMs)
+    [InlineData(10d, 1d)]
+    [InlineData(10d, 86_400_000d)]
+    [InlineData(11d, 1d)]
+    [InlineData(50d, 86_400_000d)]
+    [InlineData(10d, null)]
+    public void The_timeouts_in_force_of_valid_options_are_never_below_1_ms(double postIntervalMs, double? httpTimeoutMs)
     {
         var options = new HerokuMetricsOptions
         {
+            Endpoint = Url,
             PostInterval = TimeSpan.FromMilliseconds(postIntervalMs),
-            HttpTimeout = TimeSpan.FromMilliseconds(httpTimeoutMs),
+            HttpTimeout = httpTimeoutMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
         };
 
         Assert.True(Validate(options).Succeeded);
-        Assert.True(options.EffectiveHttpTimeout >= TimeSpan.FromMilliseconds(1), $"effective timeout {options.EffectiveHttpTimeout}");
+        Assert.True(ReporterSettings.TryCreate(options, null, out var settings));
+        Assert.True(settings!.HttpTimeout >= TimeSpan.FromMilliseconds(1), $"timeout {settings.HttpTimeout}");
+        Assert.True(settings.FlushTimeout >= TimeSpan.FromMilliseconds(1), $"flush timeout {settings.FlushTimeout}");
     }
 
     [Fact]

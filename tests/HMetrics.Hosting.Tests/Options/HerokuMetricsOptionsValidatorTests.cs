@@ -5,7 +5,7 @@ namespace HMetrics.Hosting.Tests.Options;
 public sealed class HerokuMetricsOptionsValidatorTests
 {
     private static ValidateOptionsResult Validate(HerokuMetricsOptions options) =>
-        new HerokuMetricsOptionsValidator().Validate(Microsoft.Extensions.Options.Options.DefaultName, options);
+        HerokuMetricsOptionsValidator.Validate(options, new OptionsOrigin());
 
     public static TheoryData<string, TimeSpan> BadDurations()
     {
@@ -72,6 +72,22 @@ public sealed class HerokuMetricsOptionsValidatorTests
         };
 
         Assert.True(Validate(options).Succeeded);
+    }
+
+    [Fact]
+    public void A_timeout_above_the_interval_is_valid_it_is_capped_not_refused()
+    {
+        Assert.True(Validate(new HerokuMetricsOptions { PostInterval = TimeSpan.FromSeconds(5), HttpTimeout = TimeSpan.FromMinutes(1) }).Succeeded);
+    }
+
+    [Fact]
+    public void What_the_pipeline_recorded_while_building_the_options_is_reported_as_given()
+    {
+        var origin = new OptionsOrigin { ConfigurationError = "DYNO could not be read (InvalidOperationException)." };
+
+        var failure = Assert.Single(HerokuMetricsOptionsValidator.Validate(new HerokuMetricsOptions(), origin).Failures!);
+
+        Assert.Equal("DYNO could not be read (InvalidOperationException).", failure);
     }
 
     [Fact]
@@ -232,9 +248,9 @@ public sealed class HerokuMetricsOptionsValidatorTests
     [Fact]
     public void An_endpoint_from_the_variable_is_named_by_the_variable()
     {
-        var options = new HerokuMetricsOptions { Endpoint = "ftp://example.com/x", EndpointSource = "HEROKU_METRICS_URL" };
+        var options = new HerokuMetricsOptions { Endpoint = "ftp://example.com/x" };
 
-        var failure = Assert.Single(Validate(options).Failures!);
+        var failure = Assert.Single(HerokuMetricsOptionsValidator.Validate(options, new OptionsOrigin { EndpointSource = "HEROKU_METRICS_URL" }).Failures!);
 
         Assert.StartsWith("HEROKU_METRICS_URL must use the http or https scheme; got 'ftp://example.com/x'.", failure, StringComparison.Ordinal);
     }

@@ -4,7 +4,10 @@ using Moq;
 
 namespace HMetrics.Hosting.Tests.Options;
 
-/// <summary>The choke point: options become settings once per change; an invalid change never reaches the reporter.</summary>
+/// <summary>
+/// Step 7 of the options pipeline, the choke point: options become settings once per change; an invalid change never
+/// reaches the reporter, a change of nothing is not one.
+/// </summary>
 public sealed class ReporterSettingsSourceTests
 {
     private const string First = "https://metrics.example/metrics/first";
@@ -22,9 +25,7 @@ public sealed class ReporterSettingsSourceTests
             .Callback<Action<HerokuMetricsOptions, string?>>(l => _listener = l)
             .Returns(Mock.Of<IDisposable>());
         Assert.True(ReporterSettings.TryCreate(startedWith, null, out var initial));
-        var guard = new HerokuMetricsOptionsReloadGuard();
-        guard.StopThrowing();
-        return new ReporterSettingsSource(startedWith, initial!, monitor.Object, guard, _logger);
+        return new ReporterSettingsSource(startedWith, initial!, monitor.Object, new HerokuMetricsOptionsPipeline(), new SafeLogger(_logger));
     }
 
     [Fact]
@@ -71,5 +72,58 @@ public sealed class ReporterSettingsSourceTests
         Assert.Same(settings, source.Current);
         Assert.Equal(TimeSpan.FromSeconds(5), settings.PostInterval);
         Assert.Equal(new Uri(First), settings.Endpoint.RequestUri);
+    }
+
+    [Fact]
+    public void A_change_of_the_backoff_alone_is_raised_with_the_new_values_and_logged_once()
+    {
+        var started = new HerokuMetricsOptions { Endpoint = First };
+        var source = Source(started, started);
+        source.Start();
+        var seen = new List<ReporterSettings>();
+        source.Changed += seen.Add;
+
+        _listener!(
+            new HerokuMetricsOptions
+            {
+                Endpoint = First,
+                InitialBackoff = TimeSpan.FromSeconds(2),
+                MaxBackoff = TimeSpan.FromMinutes(1),
+                BackoffResetAfter = TimeSpan.FromMinutes(10),
+                BackoffJitter = TimeSpan.Zero,
+            },
+            Microsoft.Extensions.Options.Options.DefaultName);
+
+        var settings = Assert.Single(seen);
+        Assert.Same(settings, source.Current);
+        Assert.Equal(TimeSpan.FromSeconds(2), settings.InitialBackoff);
+        Assert.Equal(TimeSpan.FromMinutes(1), settings.MaxBackoff);
+        Assert.Equal(TimeSpan.FromMinutes(10), settings.BackoffResetAfter);
+        Assert.False(settings.UseJitter);
+        var line = Assert.Single(_logger.Collector.GetSnapshot());
+        Assert.Equal("SettingsChanged", line.Id.Name);
+        Assert.Equal(
+            "Heroku metrics settings changed by a configuration reload: InitialBackoff 00:00:01 → 00:00:02, MaxBackoff 00:00:30 → 00:01:00, " +
+            "BackoffResetAfter 00:05:00 → 00:10:00, BackoffJitter 00:00:00.5000000 → 00:00:00.",
+            line.Message);
+    }
+
+    [Fact]
+    public void A_change_that_leaves_every_setting_in_force_as_it_was_is_neither_raised_nor_logged()
+    {
+        var started = new HerokuMetricsOptions { Endpoint = First };
+        var source = Source(started, started);
+        source.Start();
+        var before = source.Current;
+        var changed = 0;
+        source.Changed += _ => changed++;
+
+        // A new instance with the same values, as a reload of an unrelated key (or a misspelt one) makes; a blank endpoint
+        // keeps the one in force, and an explicit timeout equal to the interval is the timeout in force already.
+        _listener!(new HerokuMetricsOptions { Endpoint = " ", HttpTimeout = TimeSpan.FromSeconds(20) }, Microsoft.Extensions.Options.Options.DefaultName);
+
+        Assert.Same(before, source.Current);
+        Assert.Equal(0, changed);
+        Assert.Empty(_logger.Collector.GetSnapshot());
     }
 }

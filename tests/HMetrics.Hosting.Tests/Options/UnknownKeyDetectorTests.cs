@@ -1,5 +1,8 @@
 using HMetrics.Hosting.Tests.Helpers;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace HMetrics.Hosting.Tests.Options;
 
@@ -62,5 +65,30 @@ public sealed class UnknownKeyDetectorTests
         _ = await host.StartAndDeliverFirstReportAsync(server);
 
         Assert.Empty(host.Records("UnknownSetting"));
+    }
+
+    [Fact]
+    public void A_configuration_that_cannot_be_listed_is_not_checked_and_nothing_is_thrown()
+    {
+        var configuration = ThrowingConfiguration.Create();
+        var detector = new UnknownKeyDetector(NullLoggerFactory.Instance);
+
+        var error = Record.Exception(() => detector.Check(configuration.GetSection("HerokuMetrics"), configuration));
+
+        Assert.Null(error);
+    }
+
+    [Fact]
+    public void A_provider_that_throws_on_one_warning_costs_that_line_only_every_unknown_key_is_still_reported()
+    {
+        var collector = new FakeLogCollector();
+        using var loggerFactory = new LoggerFactory([new FullDiskLoggerProvider(), new FakeLoggerProvider(collector)]);
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["HerokuMetrics:PostIntervall"] = "00:00:02", ["HerokuMetrics:MaxBackof"] = "00:01:00" })
+            .Build();
+
+        new UnknownKeyDetector(loggerFactory).Check(configuration.GetSection("HerokuMetrics"), configuration);
+
+        Assert.Equal(2, collector.GetSnapshot().Count(r => r.Id.Name == "UnknownSetting"));
     }
 }

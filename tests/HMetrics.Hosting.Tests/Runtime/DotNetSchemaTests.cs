@@ -1,3 +1,4 @@
+using HMetrics.Hosting.Tests.Helpers;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -40,8 +41,8 @@ public sealed partial class DotNetSchemaTests
     {
         // A GC has happened in any test process by now; the sizes after the last GC exist only then.
         GC.Collect(0);
-        using var metrics = new RuntimeMetricTable();
-        var body = new RuntimeMetricsCollector(metrics.All).Collect(schema, out var count);
+        using var probe = new SampleProbe(new ProcessCounterLedger());
+        var body = probe.Write(probe.Read(schema), out var count);
 
         using var json = JsonDocument.Parse(body);
         var counters = Names(json.RootElement.GetProperty("counters"));
@@ -69,9 +70,9 @@ public sealed partial class DotNetSchemaTests
     [Fact]
     public void Every_name_in_the_table_passes_the_statsd_rule_and_is_unique()
     {
-        using var metrics = new RuntimeMetricTable();
-        Assert.All(metrics.All, m => Assert.Matches(StatsdName(), m.Name));
-        Assert.Equal(metrics.All.Length, metrics.All.Select(m => m.Name).Distinct().Count());
+        var metrics = RuntimeMetricTable.All;
+        Assert.All(metrics, m => Assert.Matches(StatsdName(), m.Name));
+        Assert.Equal(metrics.Length, metrics.Select(m => m.Name).Distinct().Count());
     }
 
     [Fact]
@@ -96,15 +97,14 @@ public sealed partial class DotNetSchemaTests
     [Fact]
     public void Cpu_time_counters_are_seconds_of_the_process_cpu_usage()
     {
-        // A ledger of its own, so the readings are the process's whole CPU time, not this table's share of it.
-        using var metrics = new RuntimeMetricTable(new ProcessCounterLedger());
-        var user = metrics.All.Single(m => m.Name == "dotnet.process.cpu.time.user");
-        var system = metrics.All.Single(m => m.Name == "dotnet.process.cpu.time.system");
+        // A ledger of its own, so the first sample carries the process's whole CPU time, not this reader's share of it.
+        using var probe = new SampleProbe(new ProcessCounterLedger());
 
         var before = Environment.CpuUsage;
-        var userSeconds = user.Read();
-        var systemSeconds = system.Read();
+        using var body = probe.Take(HerokuMetricsSchema.DotNet);
         var after = Environment.CpuUsage;
+        var userSeconds = SampleProbe.Counter(body, "dotnet.process.cpu.time.user");
+        var systemSeconds = SampleProbe.Counter(body, "dotnet.process.cpu.time.system");
 
         Assert.InRange(userSeconds, before.UserTime.TotalSeconds, after.UserTime.TotalSeconds);
         Assert.InRange(systemSeconds, before.PrivilegedTime.TotalSeconds, after.PrivilegedTime.TotalSeconds);

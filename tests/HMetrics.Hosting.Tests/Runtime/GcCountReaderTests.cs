@@ -1,5 +1,4 @@
-using System.Text.Json;
-
+using HMetrics.Hosting.Tests.Helpers;
 namespace HMetrics.Hosting.Tests.Runtime;
 
 /// <summary>
@@ -44,8 +43,7 @@ public sealed class GcCountReaderTests
     public void No_sample_is_negative_the_generations_add_up_and_the_account_settles(int seed, double gcChance)
     {
         var process = new StormyProcess(seed, gcChance);
-        using var table = new RuntimeMetricTable(new ProcessCounterLedger(), process.Read);
-        var collector = new RuntimeMetricsCollector(table.All);
+        using var probe = new SampleProbe(new ProcessCounterLedger(), process.Read);
         var delivered = new double[4];
 
         for (var sample = 0; sample < 500; sample++)
@@ -56,11 +54,9 @@ public sealed class GcCountReaderTests
                 process.GcChance = 0;
             }
 
-            using var json = JsonDocument.Parse(collector.Collect(HerokuMetricsSchema.Both, out _));
-            collector.Acknowledge();
-            var counters = json.RootElement.GetProperty("counters");
-            var total = counters.GetProperty("go.gc.collections").GetDouble();
-            var generations = Generations.Select(g => counters.GetProperty(g).GetDouble()).ToArray();
+            using var body = probe.Take(HerokuMetricsSchema.Both);
+            var total = SampleProbe.Counter(body, "go.gc.collections");
+            var generations = Generations.Select(g => SampleProbe.Counter(body, g)).ToArray();
 
             Assert.All(generations, g => Assert.True(g >= 0, $"sample {sample}: a negative generation count {g}"));
             Assert.True(total >= 0, $"sample {sample}: a negative total {total}");
@@ -77,34 +73,5 @@ public sealed class GcCountReaderTests
         Assert.Equal(counts[0] - counts[1], delivered[1]);
         Assert.Equal(counts[1] - counts[2], delivered[2]);
         Assert.Equal(counts[2], delivered[3]);
-    }
-
-    [Fact]
-    public void A_ledger_hands_each_increment_to_one_table_only()
-    {
-        var counts = new[] { 10, 4, 1 };
-        var ledger = new ProcessCounterLedger();
-        using var first = new RuntimeMetricTable(ledger, g => counts[g]);
-        using var second = new RuntimeMetricTable(ledger, g => counts[g]);
-        var a = new RuntimeMetricsCollector(first.All);
-        var b = new RuntimeMetricsCollector(second.All);
-
-        var fromA = Total(a);
-        var fromB = Total(b);
-        counts[0] += 5;
-        var fromB2 = Total(b);
-        var fromA2 = Total(a);
-
-        Assert.Equal(10, fromA);
-        Assert.Equal(0, fromB);
-        Assert.Equal(5, fromB2);
-        Assert.Equal(0, fromA2);
-
-        static double Total(RuntimeMetricsCollector collector)
-        {
-            using var json = JsonDocument.Parse(collector.Collect(HerokuMetricsSchema.Go, out _));
-            collector.Acknowledge();
-            return json.RootElement.GetProperty("counters").GetProperty("go.gc.collections").GetDouble();
-        }
     }
 }

@@ -1,3 +1,4 @@
+using HMetrics.Hosting.Tests.Helpers;
 using System.Runtime;
 
 namespace HMetrics.Hosting.Tests.Runtime;
@@ -21,16 +22,33 @@ public sealed class NoGcTests
     [InlineData(HerokuMetricsSchema.Go)]
     [InlineData(HerokuMetricsSchema.DotNet)]
     [InlineData(HerokuMetricsSchema.Both)]
-    public void Ten_thousand_collections_allocate_nothing_and_cause_no_GC(HerokuMetricsSchema schema)
+    public void Ten_thousand_samples_taken_and_written_allocate_nothing_and_cause_no_GC(HerokuMetricsSchema schema)
     {
-        using var metrics = new RuntimeMetricTable();
-        var collector = new RuntimeMetricsCollector(metrics.All);
+        // The production path: the sampler reads into a backlog slot, the sender writes the body from it.
+        using var reader = new RuntimeReader(new ProcessCounterLedger());
+        var backlog = new SampleBacklog(TimeSpan.FromSeconds(20));
+        var writer = new ReportBodyWriter();
+        var body = new System.Buffers.ArrayBufferWriter<byte>(2048);
+        var now = TimeSpan.Zero;
+        int Sample()
+        {
+            now += TimeSpan.FromSeconds(20);
+            _ = backlog.Add(DateTimeOffset.UnixEpoch, now, static (sample, state) =>
+            {
+                sample.Schema = state.Schema;
+                state.Reader.Read(state.Schema, sample.Counters, sample.Gauges);
+            }, (Reader: reader, Schema: schema));
+            _ = backlog.TryBeginSend(out var taken);
+            body.ResetWrittenCount();
+            _ = writer.Write(taken.Schema, taken.Counters, taken.Gauges, body);
+            backlog.EndSend(remove: true);
+            return body.WrittenCount;
+        }
 
         // Warm-up: the body buffer reaches its size, the JIT is done, the GC-info cache is filled.
         for (var i = 0; i < 100; i++)
         {
-            _ = collector.Collect(schema, out _);
-            collector.Acknowledge();
+            _ = Sample();
         }
 
         // The no-GC region keeps other threads' allocations from starting a GC (which would refresh the GC-info cache, a
@@ -43,7 +61,7 @@ public sealed class NoGcTests
         try
         {
             // Starting the region ran a GC: the first report after any GC fetches the new GC info (~288 B), once.
-            _ = collector.Collect(schema, out _);
+            _ = Sample();
             before = CollectionCounts();
 
             // Steady state, not first times: the first time another thread contends a runtime lock this code takes (the
@@ -54,8 +72,7 @@ public sealed class NoGcTests
                 var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
                 for (var i = 0; i < Iterations; i++)
                 {
-                    written += collector.Collect(schema, out _).Length;
-                    collector.Acknowledge();
+                    written += Sample();
                 }
 
                 allocations.Add(GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
@@ -85,8 +102,7 @@ public sealed class NoGcTests
     [Fact]
     public void The_assembly_count_follows_loads_and_unloads_without_asking_for_the_list()
     {
-        using var metrics = new RuntimeMetricTable();
-        var assemblies = metrics.All.Single(m => m.Name == "dotnet.assembly.count");
+        using var assemblies = new AssemblyCounter();
         Assert.Equal(AppDomain.CurrentDomain.GetAssemblies().Length, assemblies.Read());
 
         var weak = LoadCollectibleAndUnload(assemblies);
@@ -104,9 +120,8 @@ public sealed class NoGcTests
     [Fact]
     public void Sizes_after_the_last_GC_are_those_of_the_last_GC()
     {
-        using var metrics = new RuntimeMetricTable();
-        var collector = new RuntimeMetricsCollector(metrics.All);
-        _ = collector.Collect(HerokuMetricsSchema.DotNet, out _);
+        using var probe = new SampleProbe(new ProcessCounterLedger());
+        _ = probe.Read(HerokuMetricsSchema.DotNet);
 
         // Starting a no-GC region runs a GC and then none can run until it ends: the runtime's answer is stable.
         Assert.True(GC.TryStartNoGCRegion(NoGcBudget));
@@ -115,7 +130,7 @@ public sealed class NoGcTests
         try
         {
             info = GC.GetGCMemoryInfo();
-            gauges = Gauges(collector.Collect(HerokuMetricsSchema.DotNet, out _));
+            gauges = Gauges(probe.Write(probe.Read(HerokuMetricsSchema.DotNet)));
         }
         finally
         {
@@ -137,21 +152,18 @@ public sealed class NoGcTests
     [Fact]
     public void Collections_are_counted_in_the_generation_they_collected()
     {
-        using var metrics = new RuntimeMetricTable();
-        var collector = new RuntimeMetricsCollector(metrics.All);
-        _ = collector.Collect(HerokuMetricsSchema.Both, out _);
-        collector.Acknowledge();
+        using var probe = new SampleProbe(new ProcessCounterLedger());
+        _ = probe.Read(HerokuMetricsSchema.Both);
 
         GC.Collect(1, GCCollectionMode.Forced, blocking: true);
         GC.Collect(2, GCCollectionMode.Forced, blocking: true);
         GC.Collect(2, GCCollectionMode.Forced, blocking: true);
 
-        // Read inside a no-GC region so no GC can fall between the readings of one body.
+        // Read inside a no-GC region so no GC can fall between the readings of one sample.
         Assert.True(GC.TryStartNoGCRegion(NoGcBudget));
-        ReadOnlyMemory<byte> body;
         try
         {
-            body = collector.Collect(HerokuMetricsSchema.Both, out _).ToArray();
+            _ = probe.Read(HerokuMetricsSchema.Both);
         }
         finally
         {
@@ -161,6 +173,7 @@ public sealed class NoGcTests
             }
         }
 
+        var body = probe.Write(probe.Sample).ToArray();
         var counters = Counters(body);
 
         Assert.True(counters["dotnet.gc.collections.gen1"] >= 1, "the gen-1 GC");
@@ -173,10 +186,8 @@ public sealed class NoGcTests
     [Fact]
     public void Exceptions_thrown_and_caught_are_counted()
     {
-        using var metrics = new RuntimeMetricTable();
-        var collector = new RuntimeMetricsCollector(metrics.All);
-        _ = collector.Collect(HerokuMetricsSchema.DotNet, out _);
-        collector.Acknowledge();
+        using var probe = new SampleProbe(new ProcessCounterLedger());
+        _ = probe.Read(HerokuMetricsSchema.DotNet);
 
         for (var i = 0; i < 3; i++)
         {
@@ -190,10 +201,10 @@ public sealed class NoGcTests
         }
 
         // At least: a thread of the test host may throw one of its own meanwhile.
-        Assert.InRange(Counters(collector.Collect(HerokuMetricsSchema.DotNet, out _))["dotnet.exceptions"], 3, 10);
+        Assert.InRange(Counters(probe.Write(probe.Read(HerokuMetricsSchema.DotNet)))["dotnet.exceptions"], 3, 10);
     }
 
-    private static WeakReference LoadCollectibleAndUnload(RuntimeMetric assemblies)
+    private static WeakReference LoadCollectibleAndUnload(AssemblyCounter assemblies)
     {
         var context = new System.Runtime.Loader.AssemblyLoadContext("hmetrics-test", isCollectible: true);
         _ = context.LoadFromAssemblyPath(typeof(FactAttribute).Assembly.Location);

@@ -1,0 +1,235 @@
+using System.Runtime.CompilerServices;
+using Polly;
+using Polly.Retry;
+
+namespace HMetrics.Hosting.Reporting.Delivery;
+
+/// <summary>
+/// The async shell around <see cref="DeliveryStateMachine"/>: it waits, sends and runs Polly's retry strategy, and asks
+/// the state machine for every decision.
+/// </summary>
+/// <remarks>
+/// One Polly execution is one delivery run. Polly owns the backoff (its exponential delays, jitter, <c>MaxDelay</c> and
+/// a <c>Retry-After</c> through its delay generator: <see cref="DeliveryRetry"/>); the pipeline is rebuilt when a reload
+/// changes the backoff settings, so new values apply from the next failure on.
+/// </remarks>
+internal sealed class DeliveryLoop
+{
+    private readonly DeliveryStateMachine _machine;
+    private readonly SampleSender _sender;
+    private readonly ReporterSettingsSource _settings;
+    private readonly SteadyClock _clock;
+    private readonly SafeLogger _logger;
+    private readonly WakeSignal _available;
+
+    // Reference fields, not a tuple: a struct field naming a Polly type makes loading this class load Polly, and the class
+    // is loaded as soon as activation is compiled; this way Polly loads when the loop first runs.
+    private ReporterSettings? _pipelineSettings;
+    private ResiliencePipeline? _pipeline;
+
+    public DeliveryLoop(DeliveryStateMachine machine, SampleSender sender, ReporterSettingsSource settings, SteadyClock clock, SafeLogger logger)
+    {
+        _machine = machine;
+        _sender = sender;
+        _settings = settings;
+        _clock = clock;
+        _logger = logger;
+        _available = new WakeSignal(logger);
+    }
+
+    /// <summary>
+    /// The sampler took a sample: a regular report still in flight has reached its deadline, and the loop wakes. Called on
+    /// the sampler's timer; wake-ups do not pile up.
+    /// </summary>
+    public void SampleTaken()
+    {
+        _sender.EndTickAttempt();
+        _available.Set();
+    }
+
+    /// <summary>Delivers until <paramref name="stoppingToken"/> is cancelled; never gives up before that.</summary>
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await PipelineFor(_settings.Current)
+                    .ExecuteAsync(static (self, token) => self.RunOnceAsync(token), this, stoppingToken)
+                    .ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Every failure of a send is Polly's to retry; reaching here is a bug of ours. Delivery goes on after one
+                // backoff cap rather than stop for the rest of the process's life.
+                Log.UnexpectedError(_logger, "delivery", FailureText.Describe(ex, _settings.Current.Endpoint, withStackTrace: true));
+                try
+                {
+                    await Task.Delay(_settings.Current.MaxBackoff, _clock.Time, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The shutdown flush, once the loop has ended: the final sample first, then what the backlog still holds, oldest first,
+    /// within the flush bound and the host's shutdown token; whatever is left is counted as dropped and logged with the
+    /// reason.
+    /// </summary>
+    public async Task FlushAsync(CancellationToken hostToken)
+    {
+        var settings = _settings.Current;
+        if (hostToken.IsCancellationRequested)
+        {
+            _machine.Stop("the host gave the reporter no time to stop (its stop token was already cancelled)");
+            return;
+        }
+
+        var bound = settings.FlushTimeout;
+        using var deadline = new CancellationTokenSource(bound, _clock.Time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(hostToken, deadline.Token);
+        string? failure = null;
+        try
+        {
+            while (_machine.NextForFlush(_clock.Now) is { } sample)
+            {
+                try
+                {
+                    var result = await _sender.SendAsync(sample, settings, bound, linked.Token).ConfigureAwait(false);
+                    _machine.FlushDelivered(_clock.Now, (int)result.Status, result.Metrics);
+                }
+                catch (ReportFailedException rejected) when (rejected.RejectsSample)
+                {
+                    _ = _machine.Failed(_clock.Now, rejected);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            _machine.Abandoned();
+            failure = deadline.IsCancellationRequested
+                ? "no response within " + bound.ToString("c", System.Globalization.CultureInfo.InvariantCulture)
+                : "the host's shutdown timeout elapsed";
+        }
+        catch (Exception ex)
+        {
+            if (ex is ReportFailedException failed)
+            {
+                _ = _machine.Failed(_clock.Now, failed);
+            }
+            else
+            {
+                _machine.Abandoned();
+            }
+
+            failure = SampleSender.Describe(ex, settings.Endpoint);
+        }
+
+        _machine.Stop(failure);
+    }
+
+    /// <summary>The loop never ended (the host stopped waiting for it): nothing is sent, what waits is counted and logged.</summary>
+    public void Abandon(string why) => _machine.Stop(why);
+
+    // Pooled: a retry would otherwise allocate a state machine per attempt.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask RunOnceAsync(CancellationToken cancellationToken)
+    {
+        _machine.BeginRun(_clock.Now);
+        while (true)
+        {
+            var settings = _settings.Current;
+            if (NeedsNewPipeline(settings))
+            {
+                // A reload changed the backoff: end this execution so the next one runs under the new settings.
+                return;
+            }
+
+            var decision = _machine.Next(_clock.Now, settings);
+            switch (decision.Action)
+            {
+                case DeliveryAction.WaitForSample:
+                    await _available.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    break;
+                case DeliveryAction.AllClear:
+                    return;
+                case DeliveryAction.Wait:
+                    await Task.Delay(decision.Delay, _clock.Time, cancellationToken).ConfigureAwait(false);
+                    break;
+                default:
+                    await SendAsync(decision, settings, cancellationToken).ConfigureAwait(false);
+                    break;
+            }
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendAsync(DeliveryDecision decision, ReporterSettings settings, CancellationToken cancellationToken)
+    {
+        SendResult result;
+        try
+        {
+            result = await _sender.SendAsync(decision.Sample!, settings, decision.Timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ReportFailedException failure)
+        {
+            if (_machine.Failed(_clock.Now, failure))
+            {
+                throw;
+            }
+
+            return;
+        }
+        catch
+        {
+            _machine.Abandoned();
+            throw;
+        }
+
+        _machine.Delivered(_clock.Now, (int)result.Status, result.Metrics);
+    }
+
+    private bool NeedsNewPipeline(ReporterSettings settings) =>
+        _pipelineSettings is { } built && !ReferenceEquals(built, settings) && !DeliveryRetry.SameBackoff(built, settings);
+
+    private ResiliencePipeline PipelineFor(ReporterSettings settings)
+    {
+        if (_pipeline is { } cached && _pipelineSettings is { } built && DeliveryRetry.SameBackoff(built, settings))
+        {
+            return cached;
+        }
+
+        var pipeline = new ResiliencePipelineBuilder { TimeProvider = _clock.Time }
+            .AddRetry(DeliveryRetry.Create(settings, OnRetry))
+            .Build();
+        _pipelineSettings = settings;
+        _pipeline = pipeline;
+        return pipeline;
+    }
+
+    private ValueTask OnRetry(OnRetryArguments<object> args)
+    {
+        // Polly's callback: nothing may escape into its retry loop.
+        try
+        {
+            var failure = args.Outcome.Exception;
+            var kind = (failure as ReportFailedException)?.Kind ?? "error";
+            var reason = failure is null ? "unknown" : SampleSender.Describe(failure, _settings.Current.Endpoint);
+            _machine.Retrying(kind, reason, args.RetryDelay);
+        }
+        catch (Exception ex)
+        {
+            Log.UnexpectedError(_logger, "the retry callback", FailureText.Describe(ex, _settings.Current.Endpoint, withStackTrace: true));
+        }
+
+        return default;
+    }
+}
