@@ -30,7 +30,7 @@ public sealed class ChaosSuite(ChaosFixture fixture, ITestOutputHelper output)
         var clock = Stopwatch.StartNew();
         var failed = new List<(int Seed, string Report, IReadOnlyList<string> Invariants)>();
         var batch = new List<int>();
-        var (exact, playing, sweeping) = (0, TimeSpan.Zero, TimeSpan.Zero);
+        var (exact, exactWithCollections, posts, accepted, playing, sweeping) = (0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero);
         foreach (var seed in options.Seeds)
         {
             var scenario = ScenarioGenerator.Generate(seed, options.Disabled);
@@ -39,7 +39,11 @@ public sealed class ChaosSuite(ChaosFixture fixture, ITestOutputHelper output)
             var run = await ChaosRun.ExecuteAsync(scenario, fixture.Server, fixture.Proxy);
             playing += clock.Elapsed - started;
             run = run with { ProcessExceptions = fixture.Monitor.Drain(collect: false) };
-            exact += CountsMatchTheProcess.WhyNotExact(run).Any() ? 0 : 1;
+            var isExact = !CountsMatchTheProcess.WhyNotExact(run).Any();
+            exact += isExact ? 1 : 0;
+            exactWithCollections += isExact && CountsMatchTheProcess.Delivered(run).Collections > 0 ? 1 : 0;
+            posts += run.Attempts.Count;
+            accepted += run.Receipts.Count(r => r.Accepted);
             var violations = Invariant.All
                 .Select(i => (i.Name, Violations: i.Check(run).ToList()))
                 .Where(v => v.Violations.Count > 0)
@@ -66,10 +70,12 @@ public sealed class ChaosSuite(ChaosFixture fixture, ITestOutputHelper output)
         fixture.Monitor.Current = "no run";
         var summary = string.Create(
             CultureInfo.InvariantCulture,
-            $"chaos: {options.Seeds.Count} seeds ({options.Seeds[0]}..{options.Seeds[^1]}) in {clock.Elapsed.TotalSeconds:0.0} s; {failed.Count} failed; exact count check in {exact} runs") +
+            $"chaos: {options.Seeds.Count} seeds ({options.Seeds[0]}..{options.Seeds[^1]}) in {clock.Elapsed.TotalSeconds:0.0} s; {failed.Count} failed") +
             (options.Disabled.Count > 0 ? "; disabled: " + options.DisabledText : string.Empty);
         output.WriteLine(summary);
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"chaos: {playing.TotalSeconds:0.0} s playing runs, {sweeping.TotalSeconds:0.0} s finalizing"));
+        output.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"chaos: {posts} POSTs, {accepted} accepted; exact count check in {exact} runs ({exactWithCollections} with collections); {playing.TotalSeconds:0.0} s playing runs, {sweeping.TotalSeconds:0.0} s finalizing"));
         if (failed.Count == 0)
         {
             return;

@@ -29,9 +29,7 @@ internal sealed class CountsMatchTheProcess : IRunInvariant
 
     public IEnumerable<string> Check(RunEvidence run)
     {
-        var samples = run.Receipts.Where(r => r.Accepted).GroupBy(SampleKey.Of).Select(g => g.First().Counters()).ToList();
-        var collections = samples.Sum(Collections);
-        var pause = samples.Sum(PauseTicks);
+        var (collections, pause) = Delivered(run);
         var why = WhyNotExact(run).ToList();
         var (begin, end) = (run.Baseline, run.End);
 
@@ -44,6 +42,13 @@ internal sealed class CountsMatchTheProcess : IRunInvariant
         {
             yield return violation;
         }
+    }
+
+    /// <summary>The collections and pause ticks of every distinct sample the endpoint accepted.</summary>
+    public static (double Collections, double PauseTicks) Delivered(RunEvidence run)
+    {
+        var samples = run.Receipts.Where(r => r.Accepted).GroupBy(SampleKey.Of).Select(g => g.First().Counters()).ToList();
+        return (samples.Sum(Collections), samples.Sum(PauseTicks));
     }
 
     /// <summary>Why the exact form does not apply to the run; empty when it does.</summary>
