@@ -10,6 +10,7 @@ internal sealed class AttemptTracker
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Attempt> _attempts = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _senders = new(StringComparer.Ordinal);
     private int _next;
 
     /// <summary>Pulsed whenever an attempt begins, ends, parks or resumes, or a host's activation changes.</summary>
@@ -33,10 +34,20 @@ internal sealed class AttemptTracker
         {
             attempt = new Attempt(string.Create(CultureInfo.InvariantCulture, $"{host}-{++_next}"), host, measurementsTime, sentAt);
             _attempts.Add(attempt.Id, attempt);
+            _ = _senders.Add(host);
         }
 
         Changed.Pulse();
         return attempt;
+    }
+
+    /// <summary>Gets whether <paramref name="host"/> has sent anything yet.</summary>
+    public bool HasSent(string host)
+    {
+        lock (_lock)
+        {
+            return _senders.Contains(host);
+        }
     }
 
     public Attempt? Find(string? id)

@@ -27,6 +27,7 @@ internal sealed class ChaosHost : IAsyncDisposable
     private readonly List<string> _failures = [];
     private readonly TaskCompletionSource _activated = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly MetricsHost _host;
+    private readonly HostClock _clock;
     private volatile bool _stopping;
     private bool _started;
     private TimeSpan? _stopDuration;
@@ -39,7 +40,7 @@ internal sealed class ChaosHost : IAsyncDisposable
         _plan = plan;
         _endpoint = run.Endpoint;
         _tracker = run.Tracker;
-        var clock = new HostClock(run.Clock, () =>
+        var clock = _clock = new HostClock(run.Clock, () =>
         {
             _ = _activated.TrySetResult();
             _tracker.Changed.Pulse();
@@ -96,6 +97,17 @@ internal sealed class ChaosHost : IAsyncDisposable
 
     /// <summary>Completes once the reporter is live (its first timer exists) or its execution has ended.</summary>
     public bool Activated => _activated.Task.IsCompleted;
+
+    /// <summary>
+    /// Gets whether the reporter holds a sample but has neither sent anything yet nor made any timer but the sampler's:
+    /// its delivery loop is still on its way from activation (on the thread pool, where the run cannot follow it), and
+    /// fake time must not move on until it arrives, or it would decide on a time that has since passed.
+    /// </summary>
+    /// <remarks>From its first POST on, the loop runs inline in the run's steps and the answers' completions, which the run follows.</remarks>
+    public bool AwaitingFirstSend =>
+        Running && Activated && _clock.TimersCreated <= 1 && !_tracker.HasSent(Name)
+        && Reporter()?.ExecuteTask is { IsCompleted: false }
+        && _host.Host.Services.GetRequiredService<IHerokuMetricsStatusProvider>().Current.Backlog > 0;
 
     public async Task StartAsync()
     {

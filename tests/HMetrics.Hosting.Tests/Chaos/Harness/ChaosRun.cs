@@ -170,8 +170,9 @@ internal sealed class ChaosRun
         return false;
     }
 
-    // Waits (on signals) until every POST in flight is answered or held for fake time and every started host is live; false
-    // once the process failed to become quiet (the run then goes straight to stopping its hosts).
+    // Waits (on signals) until every POST in flight is answered or held for fake time and every started host is live, its
+    // delivery loop included (ChaosHost.AwaitingFirstSend); false once the process failed to become quiet (the run then
+    // goes straight to stopping its hosts).
     private async Task<bool> SettleAsync()
     {
         if (_stalled)
@@ -184,7 +185,7 @@ internal sealed class ChaosRun
         {
             var changed = _run.Tracker.Changed.Next;
             var moving = _run.Tracker.Moving();
-            var starting = _hosts.Where(h => h.Running && !h.Activated).ToList();
+            var starting = _hosts.Where(h => h.Running && (!h.Activated || h.AwaitingFirstSend)).ToList();
             if (moving.Count == 0 && starting.Count == 0)
             {
                 return true;

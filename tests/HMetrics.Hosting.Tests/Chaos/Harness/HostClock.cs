@@ -6,6 +6,9 @@ internal sealed class HostClock(ChaosClock clock, Action firstTimer) : TimeProvi
 {
     private int _timers;
 
+    /// <summary>Gets how many timers the host has made.</summary>
+    public int TimersCreated => Volatile.Read(ref _timers);
+
     public override DateTimeOffset GetUtcNow() => clock.GetUtcNow();
 
     public override long GetTimestamp() => clock.GetTimestamp();
