@@ -30,6 +30,7 @@ public sealed class ChaosSuite(ChaosFixture fixture, ITestOutputHelper output)
         var clock = Stopwatch.StartNew();
         var failed = new List<(int Seed, string Report, IReadOnlyList<string> Invariants)>();
         var batch = new List<int>();
+        var released = new DisposedHostsReleased();
         var (exact, exactWithCollections, posts, accepted, playing, sweeping) = (0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero);
         foreach (var seed in options.Seeds)
         {
@@ -38,6 +39,7 @@ public sealed class ChaosSuite(ChaosFixture fixture, ITestOutputHelper output)
             var started = clock.Elapsed;
             var run = await ChaosRun.ExecuteAsync(scenario, fixture.Server, fixture.Proxy);
             playing += clock.Elapsed - started;
+            released.Add(seed, run.Disposed, clock.Elapsed);
             run = run with { ProcessExceptions = fixture.Monitor.Drain(collect: false) };
             var isExact = !CountsMatchTheProcess.WhyNotExact(run).Any();
             exact += isExact ? 1 : 0;
@@ -62,6 +64,11 @@ public sealed class ChaosSuite(ChaosFixture fixture, ITestOutputHelper output)
                     failed.Add((seed, SweepReport(options, batch, seen), [new NoUnhandledException().Name]));
                 }
 
+                if (released.Check(clock.Elapsed) is { Count: > 0 } leaked)
+                {
+                    failed.Add((leaked[0].Seed, LeakReport(options, released, leaked), [released.Name]));
+                }
+
                 sweeping += clock.Elapsed - started;
                 batch.Clear();
             }
@@ -75,7 +82,7 @@ public sealed class ChaosSuite(ChaosFixture fixture, ITestOutputHelper output)
         output.WriteLine(summary);
         output.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"chaos: {posts} POSTs, {accepted} accepted; exact count check in {exact} runs ({exactWithCollections} with collections); {playing.TotalSeconds:0.0} s playing runs, {sweeping.TotalSeconds:0.0} s finalizing"));
+            $"chaos: {posts} POSTs, {accepted} accepted; exact count check in {exact} runs ({exactWithCollections} with collections); {released.Checked} disposed hosts checked for release; {playing.TotalSeconds:0.0} s playing runs, {sweeping.TotalSeconds:0.0} s finalizing"));
         if (failed.Count == 0)
         {
             return;
@@ -116,6 +123,14 @@ public sealed class ChaosSuite(ChaosFixture fixture, ITestOutputHelper output)
 
         return text.ToString();
     }
+
+    private static string LeakReport(ChaosOptions options, DisposedHostsReleased released, IReadOnlyList<(int Seed, string Violation)> leaked) =>
+        new StringBuilder()
+            .AppendLine(CultureInfo.InvariantCulture, $"seeds {string.Join(", ", leaked.Take(12).Select(l => l.Seed))} fail; one replayed alone ends too soon for this check: sweep from it, e.g. CHAOS_FIRST_SEED={leaked[0].Seed} {options.ReplayCommand(leaked[0].Seed).Replace($"CHAOS_SEED={leaked[0].Seed} ", "CHAOS_SEEDS=300 ", StringComparison.Ordinal)}")
+            .AppendLine(CultureInfo.InvariantCulture, $"  VIOLATED: {released.Name}")
+            .AppendJoin(Environment.NewLine, leaked.Take(6).Select(l => "    - " + l.Violation))
+            .AppendLine()
+            .ToString();
 
     private static string SweepReport(ChaosOptions options, List<int> seeds, IReadOnlyList<string> seen) =>
         new StringBuilder()

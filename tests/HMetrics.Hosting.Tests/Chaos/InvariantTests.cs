@@ -76,6 +76,27 @@ public sealed class InvariantTests
         Assert.Empty(new StopsWithinBound().Check(run with { Hosts = [Host() with { StopDuration = TimeSpan.FromMilliseconds(20) }] }));
     }
 
+    [Fact]
+    public void A_disposed_host_still_alive_past_the_bound_fails_and_one_let_go_does_not()
+    {
+        var held = new object();
+        var released = new DisposedHostsReleased();
+        released.Add(7, [("A1", new WeakReference(held)), ("B1", Unreachable())], TimeSpan.Zero);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+
+        Assert.Empty(released.Check(DisposedHostsReleased.Bound - TimeSpan.FromTicks(1)));
+        var leaked = released.Check(DisposedHostsReleased.Bound);
+        Assert.Equal(7, Assert.Single(leaked).Seed);
+        Assert.Contains("A1", leaked[0].Violation, StringComparison.Ordinal);
+        Assert.DoesNotContain("B1", leaked[0].Violation, StringComparison.Ordinal);
+        Assert.Equal(2, released.Checked);
+        GC.KeepAlive(held);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference Unreachable() => new(new object());
+
     private static RunEvidence Run(Attempt[] attempts, Receipt[] receipts, long collectionsDuringRun = 0) => new(
         _scenario,
         [],
@@ -85,6 +106,7 @@ public sealed class InvariantTests
         _start,
         new CounterBracket(new ProcessReading(100, 0), new ProcessReading(100, 0)),
         new CounterBracket(new ProcessReading(100 + collectionsDuringRun, 0), new ProcessReading(100 + collectionsDuringRun, 0)),
+        [],
         [],
         [],
         [],

@@ -47,10 +47,11 @@ internal sealed class ChaosRun
         using var meters = new ChaosMeterListener(scenario.Meters);
         using var activities = new ChaosActivityListener(scenario.Activities);
         var run = new ChaosRun(scenario, new RunContext(scenario, clock, tracker, endpoint, server.Port, proxy));
+        RunEvidence evidence;
         try
         {
             await run.PlayAsync();
-            return new RunEvidence(
+            evidence = new RunEvidence(
                 scenario,
                 [.. run._hosts.Select(h => h.Evidence())],
                 endpoint.Receipts,
@@ -62,7 +63,8 @@ internal sealed class ChaosRun
                 [.. run._aborts],
                 [.. run._stalls],
                 [],
-                [.. meters.Exported, .. activities.Exported]);
+                [.. meters.Exported, .. activities.Exported],
+                []);
         }
         finally
         {
@@ -72,6 +74,8 @@ internal sealed class ChaosRun
                 await host.DisposeAsync();
             }
         }
+
+        return evidence with { Disposed = [.. run._hosts.Where(h => h.Disposed is not null).Select(h => (h.Name, h.Disposed!))] };
     }
 
     private async Task PlayAsync()

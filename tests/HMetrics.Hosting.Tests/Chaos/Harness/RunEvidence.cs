@@ -10,6 +10,7 @@ namespace HMetrics.Hosting.Tests.Chaos.Harness;
 /// <param name="Stalls">Moments the process did not become quiet: a POST never answered nor held, a host that never became live.</param>
 /// <param name="ProcessExceptions">Unhandled and unobserved exceptions the process saw during the run.</param>
 /// <param name="Telemetry">Every measurement and activity an app's listeners saw.</param>
+/// <param name="Disposed">Each host's service provider after its disposal, held weakly (see <see cref="Invariants.DisposedHostsReleased"/>).</param>
 internal sealed record RunEvidence(
     ChaosScenario Scenario,
     IReadOnlyList<HostEvidence> Hosts,
@@ -22,4 +23,5 @@ internal sealed record RunEvidence(
     IReadOnlyList<string> Aborts,
     IReadOnlyList<string> Stalls,
     IReadOnlyList<string> ProcessExceptions,
-    IReadOnlyList<string> Telemetry);
+    IReadOnlyList<string> Telemetry,
+    IReadOnlyList<(string Host, WeakReference Services)> Disposed);
