@@ -22,7 +22,7 @@ public sealed class HerokuMetricsOptions
 
     internal static readonly TimeSpan DefaultPostInterval = TimeSpan.FromSeconds(20);
     internal static readonly TimeSpan DefaultInitialBackoff = TimeSpan.FromSeconds(1);
-    internal static readonly TimeSpan DefaultMaxBackoff = TimeSpan.FromSeconds(30);
+    internal static readonly TimeSpan DefaultMaxBackoff = TimeSpan.FromSeconds(20);
     internal static readonly TimeSpan DefaultBackoffResetAfter = TimeSpan.FromMinutes(5);
     internal static readonly TimeSpan DefaultBackoffJitter = TimeSpan.FromMilliseconds(500);
     internal const string DefaultUserAgent = "hmetrics/1.0 (app using HMetrics.Hosting package)";

@@ -55,7 +55,8 @@ public static class HerokuMetricsServiceCollectionExtensions
     {
         if (services.Any(static d => d.ServiceType == typeof(HerokuMetricsReporter)))
         {
-            return new HerokuMetricsHttpClientBuilder(services);
+            // Registers nothing new: a builder for the same client, whose steps count as the client's own.
+            return services.AddHttpClient(HerokuMetricsClient.Name);
         }
 
         // Options/HerokuMetricsOptionsPipeline.cs names the steps in the order they run.
@@ -66,37 +67,37 @@ public static class HerokuMetricsServiceCollectionExtensions
         _ = services.AddLogging();
 
         _ = services.AddSingleton(static sp => new HerokuMetricsReporter(
-            sp.GetRequiredService<IOptionsMonitor<HerokuMetricsOptions>>(),
-            sp.GetRequiredService<HerokuMetricsOptionsPipeline>(),
-            () => new ReportInvoker(
-                sp.GetRequiredService<IHttpMessageHandlerFactory>(),
-                sp.GetRequiredService<IOptionsMonitor<HttpClientFactoryOptions>>(),
-                sp.GetRequiredService<TimeProvider>()),
+            new ReportingDependencies(
+                sp.GetRequiredService<IOptionsMonitor<HerokuMetricsOptions>>(),
+                sp.GetRequiredService<HerokuMetricsOptionsPipeline>(),
+                logger => new HerokuMetricsClientSource(
+                    sp,
+                    sp.GetRequiredService<IOptionsMonitor<HttpClientFactoryOptions>>(),
+                    sp.GetRequiredService<TimeProvider>(),
+                    logger),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<HerokuMetricsStatusWriter>(),
+                sp.GetService<IMeterFactory>(),
+                sp.GetService<StartPhase>() ?? StartPhase.Random),
             sp.GetRequiredService<ILoggerFactory>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<HerokuMetricsStatusWriter>(),
-            sp.GetService<IMeterFactory>(),
             sp.GetService<IHostApplicationLifetime>()));
         _ = services.AddSingleton<IHostedService>(static sp => sp.GetRequiredService<HerokuMetricsReporter>());
 
-        // A named client: the reporter uses its handler chain only (see ReportInvoker), never an HttpClient object.
-        var builder = services.AddHttpClient(HerokuMetricsClient.Name)
-            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler
-            {
-                AllowAutoRedirect = false,
-                UseCookies = false,
-                AutomaticDecompression = DecompressionMethods.None,
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            })
+        // The typed client. The reporter makes its instances itself, one per handler lifetime, over a handler chain built
+        // from this client's configuration without the app-wide parts (see HerokuMetricsClientSource).
+        var builder = services.AddHttpClient<HerokuMetricsClient>(HerokuMetricsClient.Name);
 
-            // The factory's default logging writes the request URL at Information and Trace: it must never see ours.
+        // The client's first step: what ConfigureHttpClientDefaults registers, before or after this call, stays in front
+        // of it, so the app-wide steps can be told from the client's own (see AppWideConfiguration).
+        _ = builder.Services.Configure<HttpClientFactoryOptions>(builder.Name, AppWideConfiguration.MarkEnd);
+
+        // Before any step of the user's, so a Timeout set with ConfigureHttpClient wins; infinite, the library's own
+        // deadline alone bounds an attempt and no second timer is armed per report.
+        _ = builder.ConfigureHttpClient(static client => client.Timeout = Timeout.InfiniteTimeSpan)
+
+            // For the factory's own path (the typed client resolved from the container; the reporter never does): the
+            // factory's default logging writes the request URL at Information and Trace.
             .RemoveAllLoggers();
-
-        // Runs after every user configuration, so a replaced (or wrapped) primary handler cannot re-enable redirects,
-        // which would re-send the dyno's data to another address, nor put the dyno id into the app's traces.
-        _ = services.AddSingleton<IPostConfigureOptions<HttpClientFactoryOptions>>(
-            new PostConfigureOptions<HttpClientFactoryOptions>(HerokuMetricsClient.Name, static options =>
-                options.HttpMessageHandlerBuilderActions.Add(static b => PrimaryHandlerHardening.Apply(b.PrimaryHandler))));
 
         return builder;
     }

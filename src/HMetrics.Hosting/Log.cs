@@ -61,7 +61,7 @@ internal static partial class Log
     [LoggerMessage(13, LogLevel.Warning, "Heroku metrics reports to {Endpoint} are still failing: {Reason}. Attempt {Attempt}; {Repeats} identical failures in the last {Period} were logged at Debug only; next try in {Delay}.", EventName = "FailuresContinuing")]
     public static partial void FailuresContinuing(SafeLogger logger, string endpoint, string reason, int attempt, int repeats, TimeSpan period, TimeSpan delay);
 
-    [LoggerMessage(14, LogLevel.Warning, "Heroku metrics dropped {Count} samples measured between {From} and {To}: {Reason}, so those intervals stay empty on the charts.", EventName = "SamplesDropped")]
+    [LoggerMessage(14, LogLevel.Warning, "Heroku metrics dropped {Count} samples measured between {From} and {To}: {Reason}.", EventName = "SamplesDropped")]
     public static partial void SamplesDropped(SafeLogger logger, int count, string from, string to, string reason);
 
     [LoggerMessage(15, LogLevel.Warning, "Heroku metrics endpoint {Endpoint} rejected the sample measured at {MeasuredAt} with status {StatusCode}; re-sending it cannot succeed, so it is dropped.", EventName = "SampleRejected")]
@@ -75,6 +75,9 @@ internal static partial class Log
 
     [LoggerMessage(21, LogLevel.Warning, "{Key} is not a setting of HMetrics.Hosting and is ignored.{Suggestion}", EventName = "UnknownSetting")]
     public static partial void UnknownSetting(SafeLogger logger, string key, string suggestion);
+
+    [LoggerMessage(30, LogLevel.Warning, "The primary HTTP handler configured for the Heroku metrics client has sent requests already (one instance shared with other clients), so its redirects cannot be turned off; reports use a handler of the library's own instead.", EventName = "PrimaryHandlerReplaced")]
+    public static partial void PrimaryHandlerReplaced(SafeLogger logger);
 
     // Changes holds "Name old → new" pairs in the invariant culture, the endpoint redacted (ReporterSettings.DescribeChangesFrom).
     [LoggerMessage(22, LogLevel.Information, "Heroku metrics settings changed by a configuration reload: {Changes}.", EventName = "SettingsChanged")]

@@ -9,14 +9,25 @@ using Microsoft.Extensions.Hosting;
 namespace HMetrics.Hosting.Benchmarks;
 
 /// <summary>
-/// Start-up as an app sees it once per process: fresh processes build and start a host with and without
-/// <c>AddHerokuMetrics()</c>; each reports the milliseconds to a started host and the assemblies then loaded.
+/// Start-up as an app sees it once per process: fresh processes build and start a host without the library, with
+/// <c>AddHerokuMetrics()</c>, and with the stand-ins (<see cref="StartupStandIns"/>: the parts the design promises, a
+/// hosted <c>BackgroundService</c>, a client from <c>IHttpClientFactory</c>, options bound and validated on start, with
+/// none of the library's code); each reports the milliseconds to a started host and the assemblies then loaded.
 /// </summary>
 internal static class ColdStartProbe
 {
     private const int Runs = 15;
 
-    public static async Task RunChildAsync(bool withMetrics, bool listAssemblies = false)
+    /// <summary>The child's variant from its command-line word: <c>with</c>, <c>without</c> or <c>standins</c>.</summary>
+    public static StartVariant ParseVariant(string word) => word switch
+    {
+        "with" => StartVariant.With,
+        "without" => StartVariant.Without,
+        "standins" => StartVariant.StandIns,
+        _ => throw new ArgumentException($"Unknown start-up variant '{word}'.", nameof(word)),
+    };
+
+    public static async Task RunChildAsync(StartVariant variant, bool listAssemblies = false)
     {
         // Every assembly load from here on, with when it happened, so the list can be cut at ApplicationStarted.
         var loads = new List<(string Name, double Ms)>();
@@ -31,7 +42,7 @@ internal static class ColdStartProbe
         var preloaded = AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetName().Name ?? "?").ToHashSet(StringComparer.Ordinal);
 
         stopwatch.Restart();
-        using var host = StartupBenchmarks.Build(withMetrics);
+        using var host = StartupBenchmarks.Build(variant);
         var builtMs = stopwatch.Elapsed.TotalMilliseconds;
         var atStarted = (Ms: 0.0, Assemblies: 0, JitMethods: 0L, JitMs: 0.0);
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
@@ -82,7 +93,7 @@ internal static class ColdStartProbe
     /// with its milliseconds, methods JIT-compiled and assemblies loaded: Build; binding and validating the options;
     /// constructing the hosted services; the rest of StartAsync.
     /// </summary>
-    public static async Task RunPhasesAsync(bool withMetrics)
+    public static async Task RunPhasesAsync(StartVariant variant)
     {
         var phases = new List<string>();
         var loaded = new List<string>();
@@ -107,11 +118,15 @@ internal static class ColdStartProbe
         }
 
         Mark("before");
-        using var host = StartupBenchmarks.Build(withMetrics);
+        using var host = StartupBenchmarks.Build(variant);
         Mark("build");
-        if (withMetrics)
+        if (variant == StartVariant.With)
         {
             ReadOptions(host.Services);
+        }
+        else if (variant == StartVariant.StandIns)
+        {
+            StartupStandIns.ReadOptions(host.Services);
         }
 
         Mark("options");
@@ -130,29 +145,40 @@ internal static class ColdStartProbe
 
     public static async Task RunAsync()
     {
-        // Interleaved, so a change in the machine's load touches both sides alike.
+        // Interleaved, so a change in the machine's load touches every variant alike.
         var without = new List<Sample>();
         var with = new List<Sample>();
+        var standIns = new List<Sample>();
+        var loads = new List<string> { ReportCostProbe.LoadAverage() };
         for (var i = 0; i < Runs; i++)
         {
             without.Add(await SampleAsync("without"));
             with.Add(await SampleAsync("with"));
+            standIns.Add(await SampleAsync("standins"));
         }
 
+        loads.Add(ReportCostProbe.LoadAverage());
         var report = new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"Cold start-up, {Runs} fresh processes each, interleaved (medians; ms from Build to ApplicationStarted; assemblies loaded and methods JIT-compiled by then; assemblies 500 ms later)")
+            .AppendLine(CultureInfo.InvariantCulture, $"Cold start-up, {Runs} fresh processes each, interleaved (medians; ms from Build to ApplicationStarted; assemblies loaded and methods JIT-compiled by then; assemblies 500 ms later). Load average (1/5/15 min) before → after: {string.Join(" → ", loads)}")
             .AppendLine()
             .AppendLine("| host | Build→started ms | min | max | of which Build ms | assemblies at started | 500 ms later | JIT methods at started | JIT ms at started |")
             .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
             .AppendLine(Row("without AddHerokuMetrics", without))
             .AppendLine(Row("with AddHerokuMetrics", with))
-            .AppendLine(CultureInfo.InvariantCulture, $"| added | {Median(with, s => s.StartedMs) - Median(without, s => s.StartedMs):F1} | | | {Median(with, s => s.BuildMs) - Median(without, s => s.BuildMs):F1} | {Median(with, s => s.AssembliesAtStarted) - Median(without, s => s.AssembliesAtStarted):F0} | {Median(with, s => s.AssembliesLater) - Median(without, s => s.AssembliesLater):F0} | {Median(with, s => s.JitMethods) - Median(without, s => s.JitMethods):F0} | {Median(with, s => s.JitMs) - Median(without, s => s.JitMs):F1} |")
+            .AppendLine(Row("stand-ins (BackgroundService + AddHttpClient + options validated on start)", standIns))
+            .AppendLine(Added("added by AddHerokuMetrics", with, without))
+            .AppendLine(Added("added by the stand-ins", standIns, without))
+            .AppendLine(Added("AddHerokuMetrics − stand-ins (goal ≤ 2 ms)", with, standIns))
             .ToString();
         Console.WriteLine(report);
         var directory = Path.Combine(Environment.CurrentDirectory, "BenchmarkDotNet.Artifacts", "results");
         Directory.CreateDirectory(directory);
         await File.WriteAllTextAsync(Path.Combine(directory, "ColdStartProbe-report.md"), report);
     }
+
+    private static string Added(string name, List<Sample> a, List<Sample> b) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"| {name} | {Median(a, s => s.StartedMs) - Median(b, s => s.StartedMs):F1} | | | {Median(a, s => s.BuildMs) - Median(b, s => s.BuildMs):F1} | {Median(a, s => s.AssembliesAtStarted) - Median(b, s => s.AssembliesAtStarted):F0} | {Median(a, s => s.AssembliesLater) - Median(b, s => s.AssembliesLater):F0} | {Median(a, s => s.JitMethods) - Median(b, s => s.JitMethods):F0} | {Median(a, s => s.JitMs) - Median(b, s => s.JitMs):F1} |");
 
     private static string Row(string name, List<Sample> samples) => string.Create(
         CultureInfo.InvariantCulture,

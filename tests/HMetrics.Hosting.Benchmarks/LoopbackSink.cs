@@ -30,7 +30,7 @@ internal sealed class LoopbackSink : IAsyncDisposable
         var app = builder.Build();
         app.Run(static async context =>
         {
-            await LoopbackSink.DrainBodyAsync(context);
+            _ = await LoopbackSink.DrainBodyAsync(context);
 
             context.Response.StatusCode = StatusCodes.Status200OK;
         });
@@ -39,17 +39,19 @@ internal sealed class LoopbackSink : IAsyncDisposable
         return new LoopbackSink(app, url);
     }
 
-    /// <summary>Reads the request body to its end without copying it, as cheaply as Kestrel allows.</summary>
-    internal static async Task DrainBodyAsync(HttpContext context)
+    /// <summary>Reads the request body to its end without copying it, as cheaply as Kestrel allows; returns its length.</summary>
+    internal static async Task<long> DrainBodyAsync(HttpContext context)
     {
         var reader = context.Request.BodyReader;
+        long length = 0;
         while (true)
         {
             var result = await reader.ReadAsync(context.RequestAborted);
+            length += result.Buffer.Length;
             reader.AdvanceTo(result.Buffer.End);
             if (result.IsCompleted)
             {
-                return;
+                return length;
             }
         }
     }

@@ -1,15 +1,14 @@
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Reports;
-using BenchmarkDotNet.Running;
+using System.Globalization;
 using HMetrics.Hosting.Benchmarks;
 
-// `--probe with|without` is the child side of the cold start-up probe; anything else goes to BenchmarkDotNet, and the
-// cold probe runs after it when start-up was among the selected benchmarks.
-// `--probe with|without --list` also prints the names of the loaded assemblies (when each loaded, before or after
-// ApplicationStarted); `--probe with|without --phases` splits the start-up into steps.
-// `--cold-start` runs the cold start-up probe alone.
-// `--report-cost [options]` runs the process-level report-cost probe (ReportCostProbe); `--report-cost-sink` and
-// `--report-cost-child` are its other processes.
+// The process-level probes' own processes first: a measured child compiles only this dispatch (BenchmarkDotNet is in
+// BenchmarkEntry, so it is never loaded where memory or CPU is read).
+// `--report-cost [options]` runs the report-cost probe (ReportCostProbe); `--report-cost-sink` and
+// `--report-cost-child` are its other processes. `--footprint [options]` runs the footprint probe (FootprintProbe);
+// `--footprint-child` is its measured process. `--load-app` is the load benchmark's web app (LoadApp).
+// `--cold-start` runs the cold start-up probe; `--probe with|without|standins` is its child
+// (`--list`: the loaded assemblies; `--phases`: the start-up split into steps).
+// Anything else goes to BenchmarkDotNet, and the cold probe runs after it when start-up was among the selected benchmarks.
 if (args is ["--report-cost-sink", ..])
 {
     await ReportCostSink.RunAsync();
@@ -18,18 +17,31 @@ if (args is ["--report-cost-sink", ..])
 
 if (args is ["--report-cost-child", var mode, var url, var window, var warmup, var interval, ..])
 {
-    await ReportCostChild.RunAsync(
-        mode,
-        new Uri(url),
-        int.Parse(window, System.Globalization.CultureInfo.InvariantCulture),
-        int.Parse(warmup, System.Globalization.CultureInfo.InvariantCulture),
-        int.Parse(interval, System.Globalization.CultureInfo.InvariantCulture));
+    ReportCostChild.Run(mode, new Uri(url), Int(window), Int(warmup), Int(interval));
     return;
 }
 
 if (args is ["--report-cost", ..])
 {
     await ReportCostProbe.RunAsync(args);
+    return;
+}
+
+if (args is ["--footprint-child", var footprintMode, var footprintUrl, var footprintInterval, ..])
+{
+    FootprintChild.Run(footprintMode, new Uri(footprintUrl), Int(footprintInterval));
+    return;
+}
+
+if (args is ["--footprint", ..])
+{
+    await FootprintProbe.RunAsync(args);
+    return;
+}
+
+if (args is ["--load-app", ..])
+{
+    await LoadApp.RunAsync(args[1..]);
     return;
 }
 
@@ -41,20 +53,16 @@ if (args is ["--cold-start", ..])
 
 if (args is ["--probe", var phased, "--phases", ..])
 {
-    await ColdStartProbe.RunPhasesAsync(phased == "with");
+    await ColdStartProbe.RunPhasesAsync(ColdStartProbe.ParseVariant(phased));
     return;
 }
 
 if (args is ["--probe", var variant, ..])
 {
-    await ColdStartProbe.RunChildAsync(variant == "with", args.Contains("--list"));
+    await ColdStartProbe.RunChildAsync(ColdStartProbe.ParseVariant(variant), args.Contains("--list"));
     return;
 }
 
-// Metric names are the readings' parameter: show them whole.
-var config = DefaultConfig.Instance.WithSummaryStyle(SummaryStyle.Default.WithMaxParameterColumnWidth(64));
-var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
-if (summaries.Any(s => s.BenchmarksCases.Any(c => c.Descriptor.Type == typeof(StartupBenchmarks))))
-{
-    await ColdStartProbe.RunAsync();
-}
+await BenchmarkEntry.RunAsync(args);
+
+static int Int(string text) => int.Parse(text, CultureInfo.InvariantCulture);

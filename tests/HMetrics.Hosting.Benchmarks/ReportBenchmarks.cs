@@ -28,7 +28,7 @@ public class ReportBenchmarks
     {
         _sink = await LoopbackSink.StartAsync();
 
-        // The library's own registration: named handler chain, primary handler, no request logging.
+        // The library's own registration, and its typed client as the reporter makes it.
         var services = new ServiceCollection();
         _ = services.AddHerokuMetrics(o => o.Endpoint = _sink.Url.ToString());
         _services = services.BuildServiceProvider();
@@ -39,11 +39,12 @@ public class ReportBenchmarks
         _ = Options.ReporterSettings.TryCreate(new HerokuMetricsOptions { Endpoint = _sink.Url.ToString() }, null, out var settings);
         _settings = settings!;
         _instruments = new Reporting.SelfObservation.HerokuMetricsInstruments(null);
-        var invoker = new ReportInvoker(
-            _services.GetRequiredService<IHttpMessageHandlerFactory>(),
+        var clients = new HerokuMetricsClientSource(
+            _services,
             _services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<Microsoft.Extensions.Http.HttpClientFactoryOptions>>(),
-            TimeProvider.System);
-        _sender = new Reporting.Delivery.SampleSender(invoker, TimeProvider.System, _instruments, Boundary.SafeLogger.None);
+            TimeProvider.System,
+            Boundary.SafeLogger.None);
+        _sender = new Reporting.Delivery.SampleSender(clients, TimeProvider.System, _instruments, Boundary.SafeLogger.None);
     }
 
     [GlobalCleanup]

@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Runtime.CompilerServices;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace HMetrics.Hosting.Benchmarks;
@@ -22,7 +19,14 @@ namespace HMetrics.Hosting.Benchmarks;
 /// <item><c>bare-idle</c>: a process with no host that only sleeps.</item>
 /// <item><c>sync-floor</c>: a hand-written loop on its own thread, one reused <see cref="HttpClient"/>, synchronous <c>Send</c>.</item>
 /// <item><c>async-floor</c>: the same with <see cref="PeriodicTimer"/> and <c>PostAsync</c>.</item>
+/// <item><c>async-floor-cancelafter</c>: the async floor with one reused linked source, <c>CancelAfter(interval / 2)</c>
+/// per request and <c>TryReset</c> after it: the library's timeout pattern at its clamp, on the floor.</item>
 /// <item><c>go</c>, <c>dotnet</c>, <c>both</c>: the generic host with <c>AddHerokuMetrics</c> and that schema.</item>
+/// <item><c>go-lab10x</c>: <c>go</c> with the per-attempt timeout's timer stretched to 10× the interval by a lab clock
+/// (<see cref="StretchedTimeouts"/>), so it is never the earliest timer; <c>go-labtp</c>: the same clock, nothing stretched.</item>
+/// <item><c>otel</c>: the generic host with OpenTelemetry's runtime instrumentation and OTLP/HTTP exporter at the same
+/// interval (its default 10 s request timeout); <c>otel-t50</c>: the exporter's timeout at half the interval, the
+/// proportion of its 10 s default to a 20 s interval.</item>
 /// <item><c>lean:k=v,...</c>: a send path built from parts, to see what each part costs (see <see cref="LeanSpec"/>).</item>
 /// </list>
 /// </remarks>
@@ -36,7 +40,11 @@ internal static class ReportCostChild
     private static long _failed;
 
     /// <summary><c>--report-cost-child MODE URL WINDOW_MS WARMUP_MS INTERVAL_MS</c>.</summary>
-    public static async Task RunAsync(string mode, Uri url, int windowMs, int warmupMs, int intervalMs)
+    /// <remarks>
+    /// Synchronous on purpose: the main thread starts the host and then only sleeps, as an app's main thread blocks in
+    /// <c>Run()</c>. Awaiting here could move the rest onto a pool thread and hold a pool worker asleep through the window.
+    /// </remarks>
+    public static void Run(string mode, Uri url, int windowMs, int warmupMs, int intervalMs)
     {
         var interval = TimeSpan.FromMilliseconds(intervalMs);
         using var stop = new CancellationTokenSource();
@@ -46,7 +54,7 @@ internal static class ReportCostChild
         switch (name)
         {
             case "idle":
-                host = BuildHost(null, url, interval);
+                host = ProbeHosts.Build();
                 break;
             case "bare-idle":
                 break;
@@ -54,16 +62,34 @@ internal static class ReportCostChild
                 loop = StartThread(() => SyncFloor(url, interval, stop.Token));
                 break;
             case "async-floor":
-                loop = Task.Run(() => AsyncFloorAsync(url, interval, stop.Token));
+                loop = Task.Run(() => AsyncFloorAsync(url, interval, null, stop.Token));
+                break;
+            case "async-floor-cancelafter":
+                // The library's clamp at this interval: half of it, so the timeout is the process's earliest timer.
+                loop = Task.Run(() => AsyncFloorAsync(url, interval, interval / 2, stop.Token));
                 break;
             case "go":
-                host = BuildHost(HerokuMetricsSchema.Go, url, interval);
+                host = ProbeHosts.Build(b => ProbeHosts.AddReporter(b, HerokuMetricsSchema.Go, url, interval));
                 break;
             case "dotnet":
-                host = BuildHost(HerokuMetricsSchema.DotNet, url, interval);
+                host = ProbeHosts.Build(b => ProbeHosts.AddReporter(b, HerokuMetricsSchema.DotNet, url, interval));
                 break;
             case "both":
-                host = BuildHost(HerokuMetricsSchema.Both, url, interval);
+                host = ProbeHosts.Build(b => ProbeHosts.AddReporter(b, HerokuMetricsSchema.Both, url, interval));
+                break;
+            case "go-lab10x":
+            case "go-labtp":
+                host = ProbeHosts.Build(b =>
+                {
+                    ProbeHosts.AddLabClock(b, name == "go-lab10x" ? interval * 10 : null);
+                    ProbeHosts.AddReporter(b, HerokuMetricsSchema.Go, url, interval);
+                });
+                break;
+            case "otel":
+                host = ProbeHosts.Build(b => ProbeHosts.AddOpenTelemetry(b, url, interval, null));
+                break;
+            case "otel-t50":
+                host = ProbeHosts.Build(b => ProbeHosts.AddOpenTelemetry(b, url, interval, interval / 2));
                 break;
             case var lean when lean.StartsWith("lean:", StringComparison.Ordinal):
                 var spec = LeanSpec.Parse(name["lean:".Length..], interval);
@@ -77,7 +103,7 @@ internal static class ReportCostChild
 
         if (host is not null)
         {
-            await host.StartAsync();
+            host.StartAsync().GetAwaiter().GetResult();
         }
 
         // Warm-up: at least warmupMs, then until two whole seconds pass without a method being JIT-compiled (tiering has
@@ -104,6 +130,11 @@ internal static class ReportCostChild
 
         // The main thread only sleeps: it wakes twice per window.
         // Read outside the CPU window (and compiled during the warm-up) so the reading costs the window nothing.
+        // The parent may start `perf stat -p` for a window's length when it reads this line; the short lead lets it attach
+        // before the window starts, so its span and the window's are the same length in the same steady state.
+        Console.WriteLine("WINDOW");
+        Console.Out.Flush();
+        Thread.Sleep(200);
         var switches0 = ContextSwitches();
         var jit0 = System.Runtime.JitInfo.GetCompiledMethodCount();
         var jitTime0 = System.Runtime.JitInfo.GetCompilationTime();
@@ -125,7 +156,7 @@ internal static class ReportCostChild
         if (loop is { IsFaulted: true })
         {
             // A loop that died measured nothing: fail loudly rather than print a zero.
-            await loop;
+            loop.GetAwaiter().GetResult();
         }
 
         // Context switches by thread name over the window: how often each kind of thread was woken (or preempted).
@@ -142,7 +173,7 @@ internal static class ReportCostChild
         Console.Out.Flush();
 
         // Nothing after the window is measured: leave without a graceful stop (the flush is off anyway).
-        await stop.CancelAsync();
+        stop.Cancel();
         Environment.Exit(0);
     }
 
@@ -197,30 +228,6 @@ internal static class ReportCostChild
         return done.Task;
     }
 
-    private static IHost BuildHost(HerokuMetricsSchema? schema, Uri url, TimeSpan interval)
-    {
-        // The worker template's builder, default logging and all: what an app that adds the reporter has.
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
-        if (schema is { } s)
-        {
-            AddReporter(builder, s, url, interval);
-        }
-
-        return builder.Build();
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void AddReporter(HostApplicationBuilder builder, HerokuMetricsSchema schema, Uri url, TimeSpan interval)
-    {
-        _ = builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["HerokuMetrics:FlushOnShutdown"] = "false" });
-        _ = builder.Services.AddHerokuMetrics(o =>
-        {
-            o.Endpoint = url.ToString();
-            o.PostInterval = interval;
-            o.Schema = schema;
-        });
-    }
-
     private static void SyncFloor(Uri url, TimeSpan interval, CancellationToken stop)
     {
         using var client = new HttpClient();
@@ -234,15 +241,41 @@ internal static class ReportCostChild
         }
     }
 
-    private static async Task AsyncFloorAsync(Uri url, TimeSpan interval, CancellationToken stop)
+    private static async Task AsyncFloorAsync(Uri url, TimeSpan interval, TimeSpan? timeout, CancellationToken stop)
     {
         using var client = new HttpClient();
         using var timer = new PeriodicTimer(interval);
-        while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+
+        // async-floor-cancelafter: one source reused, re-armed per request and reset after it, as the library's sender does.
+        var deadline = timeout is null ? null : CancellationTokenSource.CreateLinkedTokenSource(stop);
+        try
         {
-            using var content = new ReadOnlyMemoryContent(Body);
-            using var response = await client.PostAsync(url, content, stop).ConfigureAwait(false);
-            Count(response.StatusCode);
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                deadline?.CancelAfter(timeout!.Value);
+                try
+                {
+                    using var content = new ReadOnlyMemoryContent(Body);
+                    using var response = await client.PostAsync(url, content, deadline?.Token ?? stop).ConfigureAwait(false);
+                    Count(response.StatusCode);
+                }
+                catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+                {
+                    Count(HttpStatusCode.RequestTimeout);
+                }
+                finally
+                {
+                    if (deadline is not null && !deadline.TryReset())
+                    {
+                        deadline.Dispose();
+                        deadline = CancellationTokenSource.CreateLinkedTokenSource(stop);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            deadline?.Dispose();
         }
     }
 

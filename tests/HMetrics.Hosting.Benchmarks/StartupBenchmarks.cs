@@ -32,13 +32,21 @@ public class StartupBenchmarks
     /// set, as on a dyno, so the reporter really starts; the first report is one interval away and the shutdown flush is
     /// off, so no request is made.
     /// </summary>
-    internal static IHost Build(bool withMetrics)
+    internal static IHost Build(bool withMetrics) => Build(withMetrics ? StartVariant.With : StartVariant.Without);
+
+    /// <inheritdoc cref="Build(bool)"/>
+    internal static IHost Build(StartVariant variant)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
-        if (withMetrics)
+        switch (variant)
         {
-            AddHerokuMetrics(builder);
+            case StartVariant.With:
+                AddHerokuMetrics(builder);
+                break;
+            case StartVariant.StandIns:
+                StartupStandIns.Add(builder);
+                break;
         }
 
         return builder.Build();

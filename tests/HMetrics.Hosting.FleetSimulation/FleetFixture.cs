@@ -6,13 +6,19 @@ namespace HMetrics.Hosting.FleetSimulation;
 /// <summary>Runs every scenario under every policy once, for all the tests of the class.</summary>
 public sealed class FleetFixture
 {
-    public const int Dynos = 10_000;
+    /// <summary>The fleet's size: 10,000 in CI; <c>FLEET_DYNOS=100000</c> runs the internet-scale table (docs/fleet-simulation.md).</summary>
+    public static readonly int Dynos = int.TryParse(Environment.GetEnvironmentVariable("FLEET_DYNOS"), out var dynos) ? dynos : 10_000;
 
     /// <summary>Polly executions per jittered policy; a dyno draws one at random for each run.</summary>
     public const int Sequences = 4_096;
 
     /// <summary>Failures per Polly execution; the simulation fails if a dyno ever needs more.</summary>
     public const int Attempts = 64;
+
+    /// <summary>For a quick look at some scenarios while tuning: <c>FLEET_ONLY=flapping,each</c> (name prefixes); the goal tests need them all.</summary>
+    private static readonly string[]? Only = Environment.GetEnvironmentVariable("FLEET_ONLY") is { Length: > 0 } only
+        ? only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        : null;
 
     /// <summary>The table's seed; <c>FLEET_SEED=n</c> re-runs everything with another, to see which figures are noise.</summary>
     private static readonly int Seed = int.TryParse(Environment.GetEnvironmentVariable("FLEET_SEED"), out var seed) ? seed : 20_261_125;
@@ -49,11 +55,12 @@ public sealed class FleetFixture
 
         watch.Restart();
         var simulator = new FleetSimulator(Dynos, Defaults.PostInterval, Defaults.InitialBackoff, Defaults.BackoffResetAfter, Seed);
-        // Without an outage nothing fails, so every backlog policy does the same: those scenarios run the defaults and the
-        // old policy only, which keeps the whole run short on a busy 2-core CI machine.
+        // The variations are about outages: every other scenario runs the defaults and the old policy only, which keeps the
+        // whole run short on a busy 2-core CI machine.
         var runs = Scenario.All
+            .Where(scenario => Only is null || Only.Any(o => scenario.Name.StartsWith(o, StringComparison.OrdinalIgnoreCase)))
             .SelectMany(scenario => policies
-                .Where(policy => scenario.Down.Length > 0 || ReferenceEquals(policy, DefaultPolicy) || policy is CatchUpPolicy)
+                .Where(policy => scenario.HasOutage || ReferenceEquals(policy, DefaultPolicy) || policy is CatchUpPolicy)
                 .Select(policy => (scenario, policy)))
             .ToArray();
         var results = new FleetResult[runs.Length];

@@ -30,27 +30,28 @@ internal sealed record FleetResult(
     DeliveryPolicy Policy,
     int Dynos,
     double SteadyRate,
-    int PeakPerSecond,
-    double PeakAt,
-    int PeakWhileDown,
-    double PeakWhileDownAt,
+    Peak Overall,
+    Peak AtRecovery,
+    Peak WhileDown,
     int MostAttempts,
     long Deliverable,
     long Delivered,
     long AtRiskDeliverable,
     long AtRiskDelivered,
+    long UnitsBorn,
+    long UnitsDelivered,
     long Requests,
     long Wasted,
     long SentPastMaxAge)
 {
-    /// <summary>
-    /// Gets the busiest 1-s bin over the steady rate (dynos ÷ interval): in the recovery windows when the scenario has
-    /// outages, else over the whole run.
-    /// </summary>
-    public double PeakRatio => PeakPerSecond / SteadyRate;
+    /// <summary>Gets the busiest 1-s bin over the steady rate (dynos ÷ interval), after the first two intervals.</summary>
+    public double PeakRatio => Overall.Requests / SteadyRate;
 
-    /// <summary>Gets the busiest 1-s bin while the endpoint is down (retries) over the steady rate.</summary>
-    public double PeakWhileDownRatio => PeakWhileDown / SteadyRate;
+    /// <summary>Gets the busiest 1-s bin while the endpoint is up after an outage began, over the steady rate.</summary>
+    public double RecoveryRatio => AtRecovery.Requests / SteadyRate;
+
+    /// <summary>Gets the busiest 1-s bin while the endpoint is down (retries), over the steady rate.</summary>
+    public double WhileDownRatio => WhileDown.Requests / SteadyRate;
 
     /// <summary>Gets the share of deliverable samples delivered at their own time.</summary>
     public double DeliveredShare => Deliverable == 0 ? 1 : (double)Delivered / Deliverable;
@@ -58,9 +59,18 @@ internal sealed record FleetResult(
     /// <summary>Gets the same share over the samples whose acceptance window meets an outage.</summary>
     public double AtRiskShare => AtRiskDeliverable == 0 ? 1 : (double)AtRiskDelivered / AtRiskDeliverable;
 
-    /// <summary>Gets the requests that met a down endpoint, per dyno per hour.</summary>
+    /// <summary>Gets the share of counter increments delivered, in whatever sample carried them.</summary>
+    public double UnitsShare => UnitsBorn == 0 ? 1 : (double)UnitsDelivered / UnitsBorn;
+
+    /// <summary>Gets the requests that met a down or failing endpoint, per dyno per hour.</summary>
     public double WastedPerDynoHour => Wasted / (double)Dynos / (Scenario.Horizon / 3600);
+
+    /// <summary>Gets the requests of one dyno per interval, averaged over the run.</summary>
+    public double RequestsPerInterval => Requests / (double)Dynos / (Scenario.Horizon / (Dynos / SteadyRate));
 }
+
+/// <summary>The busiest second of a kind: how many requests the endpoint got in it, and when.</summary>
+internal readonly record struct Peak(int Requests, int At);
 
 /// <summary>
 /// Runs a fleet of independent dynos on simulated time against a scenario's endpoint.
@@ -78,7 +88,6 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
     private static readonly ReportFailedException Down = new("status 503 (ServiceUnavailable)", "http_5xx", HttpStatusCode.ServiceUnavailable, retryAfter: null);
     private readonly double _initialBackoff = initialBackoff.TotalSeconds;
     private readonly double _resetAfter = backoffResetAfter.TotalSeconds;
-    private readonly Dictionary<Scenario, (long, long)> _deliverable = [];
 
     public FleetResult Run(Scenario scenario, DeliveryPolicy policy)
     {
@@ -87,6 +96,8 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
         var draws = new Random(seed + 1);
         var jitter = new Random(seed + 2);
         var spacingDraws = new Random(seed + 3);
+        var coin = new Random(seed + 4);
+        var firstPhases = new Random(seed + 5);
         var backlog = new SampleBacklog(_postInterval);
         for (var d = 0; d < dynos; d++)
         {
@@ -95,106 +106,58 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
             switch (policy)
             {
                 case BacklogPolicy backlogFor:
-                    RunBacklog(scenario, backlog, start, backlogFor, draws, spacingDraws, tally);
+                    RunBacklog(scenario, backlog, start, new StartPhase(firstPhases.NextDouble), backlogFor, draws, spacingDraws, coin, tally);
                     break;
                 case CatchUpPolicy catchUp:
-                    RunCatchUp(scenario, catchUp, start, jitter, tally);
+                    RunCatchUp(scenario, catchUp, start, jitter, coin, tally);
                     break;
                 default:
                     throw new ArgumentOutOfRangeException(nameof(policy));
             }
         }
 
-        // Ignore the first two intervals: the fleet is still starting. With outages, "at recovery" is any second the
-        // endpoint is up after an outage has begun (a dyno may notice the recovery only MaxBackoff later).
-        var (peak, peakAt, down, downAt) = (0, 0.0, 0, 0.0);
+        // Ignore the first two intervals: the fleet is still starting. "At recovery" is any second the endpoint is up
+        // after an outage has begun (a dyno may notice the recovery only MaxBackoff later).
+        Peak overall = default, recovery = default, down = default;
         for (var second = (int)(2 * _interval); second < (int)scenario.Horizon; second++)
         {
             var bin = tally.Bins[second];
-            if (!scenario.IsUp(second))
+            overall = bin > overall.Requests ? new Peak(bin, second) : overall;
+            if (scenario.IsDown(second))
             {
-                (down, downAt) = bin > down ? (bin, second) : (down, downAt);
+                down = bin > down.Requests ? new Peak(bin, second) : down;
             }
-            else if ((scenario.Down.Length == 0 || IsRecovering(scenario, second)) && bin > peak)
+            else if (scenario.IsRecovering(second))
             {
-                (peak, peakAt) = (bin, second);
+                recovery = bin > recovery.Requests ? new Peak(bin, second) : recovery;
             }
         }
 
-        var (deliverable, atRisk) = CountDeliverable(scenario);
         return new FleetResult(
             scenario,
             policy,
             dynos,
             dynos / _interval,
-            peak,
-            peakAt,
+            overall,
+            recovery,
             down,
-            downAt,
             tally.MostAttempts,
-            deliverable,
+            tally.Deliverable,
             tally.Delivered,
-            atRisk,
+            tally.AtRisk,
             tally.AtRiskDelivered,
+            tally.UnitsBorn,
+            tally.UnitsDelivered,
             tally.Requests,
             tally.Wasted,
             tally.SentPastMaxAge);
-    }
-
-    /// <summary>The deliverable samples of the fleet (and those an outage puts at risk): the same for every policy.</summary>
-    public (long Deliverable, long AtRisk) CountDeliverable(Scenario scenario)
-    {
-        lock (_deliverable)
-        {
-            if (_deliverable.TryGetValue(scenario, out var counted))
-            {
-                return counted;
-            }
-        }
-
-        var phases = new Random(seed);
-        var (deliverable, atRisk) = (0L, 0L);
-        for (var d = 0; d < dynos; d++)
-        {
-            var start = d < scenario.SynchronizedStarts ? phases.NextDouble() : phases.NextDouble() * _interval;
-            for (var m = start + _interval; m + _maxAge <= scenario.Horizon; m += _interval)
-            {
-                if (scenario.IsDeliverable(m, _maxAge))
-                {
-                    deliverable++;
-                    atRisk += scenario.IsAtRisk(m, _maxAge) ? 1 : 0;
-                }
-            }
-        }
-
-        lock (_deliverable)
-        {
-            _deliverable[scenario] = (deliverable, atRisk);
-        }
-
-        return (deliverable, atRisk);
-    }
-
-    private bool IsRecovering(Scenario scenario, int second)
-    {
-        for (var i = 0; i < scenario.Down.Length; i++)
-        {
-            var end = scenario.Down[i].To;
-            var until = i + 1 < scenario.Down.Length ? scenario.Down[i + 1].From : double.MaxValue;
-            if (second >= end && second < until)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>
     /// One dyno: the sampler's schedule and the delivery loop's shell are played here on simulated time; every decision is
     /// the library's <c>DeliveryStateMachine</c>'s, over the library's <c>SampleBacklog</c>.
     /// </summary>
-    private void RunBacklog(Scenario scenario, SampleBacklog backlog, double start, BacklogPolicy policy, Random draws, Random spacingDraws, Tally tally)
+    private void RunBacklog(Scenario scenario, SampleBacklog backlog, double start, StartPhase phase, BacklogPolicy policy, Random draws, Random spacingDraws, Random coin, Tally tally)
     {
         // The library's own time: TimeSpan ticks from here on, so a run that lasted exactly BackoffResetAfter is all clear
         // exactly then, as in the library, not on whichever side floating-point noise puts it.
@@ -203,7 +166,8 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
         var machine = new DeliveryStateMachine(backlog, SilentObserver.Instance, spacingDraws);
         var settings = policy.Settings;
         var t = At(start);
-        var nextSample = t + _postInterval;
+        var origin = t;
+        var schedule = new SampleSchedule(_postInterval, phase.FirstDue(_postInterval));
 
         // One Polly execution: its delays and its attempt count.
         var delays = policy.Delays.Draw(draws);
@@ -211,7 +175,7 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
         machine.BeginRun(t);
         while (true)
         {
-            TakeDueSamples(ref nextSample, t, horizon, backlog);
+            TakeDueSamples(schedule, origin, t, horizon, backlog, tally);
             if (t >= horizon)
             {
                 return;
@@ -221,7 +185,7 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
             switch (decision.Action)
             {
                 case DeliveryAction.WaitForSample:
-                    t = nextSample;
+                    t = origin + schedule.NextDue;
                     continue;
                 case DeliveryAction.AllClear:
                     // The execution ends and the next one starts Polly's attempt count (and its jitter) afresh.
@@ -235,24 +199,22 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
             }
 
             var measuredAt = decision.Sample!.TakenAt.TotalSeconds;
+            var units = (long)decision.Sample.Counters[0];
             var seconds = t.TotalSeconds;
             tally.Request(seconds);
-            if (scenario.IsUp(seconds))
+            if (scenario.Accepts(seconds, coin))
             {
-                tally.Deliver(measuredAt, seconds);
+                tally.Deliver(measuredAt, seconds, units);
                 machine.Delivered(t, 200, 4);
                 continue;
             }
 
             tally.Wasted++;
             _ = machine.Failed(t, Down);
-            if (attempt >= delays.Length)
-            {
-                throw new InvalidOperationException($"A Polly execution ran past the {delays.Length} precomputed attempts: raise the pool's length.");
-            }
-
-            // The callback throws; Polly waits its delay and calls it again: a new run.
-            var delay = At(delays[attempt++]);
+            // The callback throws; Polly waits its delay and calls it again: a new run. Past the precomputed attempts Polly's
+            // delay is at its cap: the last one stands in for it.
+            var polly = At(delays[Math.Min(attempt++, delays.Length - 1)]);
+            var delay = DeliveryRetry.Override(Down, machine.RetryPaid, settings) ?? polly;
             machine.Retrying(Down.Kind, Down.Message, delay);
             t += delay;
             tally.MostAttempts = Math.Max(tally.MostAttempts, attempt);
@@ -260,13 +222,22 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
         }
     }
 
-    /// <summary>The sampler: every sample due by <paramref name="t"/> enters the backlog (a full one makes room itself).</summary>
-    private void TakeDueSamples(ref TimeSpan nextSample, TimeSpan t, TimeSpan horizon, SampleBacklog backlog)
+    /// <summary>
+    /// The sampler: every sample due by <paramref name="t"/> enters the backlog (a full one makes room itself), carrying one
+    /// unit of counter increments, so the table can count increments whichever sample delivers them.
+    /// </summary>
+    private void TakeDueSamples(SampleSchedule schedule, TimeSpan origin, TimeSpan t, TimeSpan horizon, SampleBacklog backlog, Tally tally)
     {
-        while (nextSample <= t && nextSample < horizon)
+        for (var nextSample = origin + schedule.NextDue; nextSample <= t && nextSample < horizon; nextSample = origin + schedule.NextDue)
         {
-            _ = backlog.Add(DateTimeOffset.UnixEpoch + nextSample, nextSample, static (sample, interval) => sample.Interval = interval, _postInterval);
-            nextSample += _postInterval;
+            _ = backlog.Add(DateTimeOffset.UnixEpoch + nextSample, nextSample, static (sample, interval) =>
+            {
+                sample.Interval = interval;
+                Array.Clear(sample.Counters);
+                sample.Counters[0] = 1;
+            }, _postInterval);
+            tally.Born(nextSample.TotalSeconds);
+            schedule.Taken(nextSample - origin);
         }
     }
 
@@ -274,29 +245,32 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
     private static TimeSpan At(double seconds) => TimeSpan.FromTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));
 
     /// <summary>The delivery before this branch, one dyno.</summary>
-    private void RunCatchUp(Scenario scenario, CatchUpPolicy policy, double start, Random jitter, Tally tally)
+    private void RunCatchUp(Scenario scenario, CatchUpPolicy policy, double start, Random jitter, Random coin, Tally tally)
     {
         var horizon = scenario.Horizon;
         var max = policy.MaxBackoff.TotalSeconds;
         var lastSuccess = start;
         var runStarted = start;
         var step = 0;
+        for (var m = start + _interval; m < horizon; m += _interval)
+        {
+            tally.Born(m);
+        }
+
         var t = start + _interval;
         while (t < horizon)
         {
             tally.Request(t);
-            if (scenario.IsUp(t))
+            if (scenario.Accepts(t, coin))
             {
-                // A report covers every counter since the last success, stamped now. Only a regular one (one interval)
-                // puts its sample in its own minute; a catch-up lands the whole gap in one minute.
-                if (t - lastSuccess <= _interval + 1e-6)
+                // A report covers every counter since the last success, stamped now: all of it is delivered, but only a
+                // regular one (one interval) puts its sample in its own minute; a catch-up lands the gap in one minute.
+                var first = (long)Math.Floor(((lastSuccess - start) / _interval) + 1e-9) + 1;
+                var last = (long)Math.Floor(((t - start) / _interval) + 1e-9);
+                var regular = t - lastSuccess <= _interval + 1e-6;
+                for (var k = first; k <= last; k++)
                 {
-                    var first = (long)Math.Floor(((lastSuccess - start) / _interval) + 1e-9) + 1;
-                    var last = (long)Math.Floor(((t - start) / _interval) + 1e-9);
-                    for (var k = first; k <= last; k++)
-                    {
-                        tally.Deliver(start + (k * _interval), t);
-                    }
+                    tally.Deliver(start + (k * _interval), t, units: 1, atOwnTime: regular);
                 }
 
                 lastSuccess = t;
@@ -348,6 +322,12 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
 
         public long AtRiskDelivered { get; private set; }
 
+        /// <summary>Gets the units of counter increments born (one per sample) whose sample the table counts.</summary>
+        public long UnitsBorn { get; private set; }
+
+        /// <summary>Gets the units the endpoint received, in whatever sample carried them.</summary>
+        public long UnitsDelivered { get; private set; }
+
         /// <summary>Gets the successful POSTs of a sample older than <c>MaxAge</c>: the pacing's wait must never make one.</summary>
         public long SentPastMaxAge { get; private set; }
 
@@ -362,8 +342,38 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
         /// own time: delivered if the endpoint still accepts it. (The backlog drops a sample past MaxAge before it is
         /// taken; a paced one is never older when sent than the one before it, since no gap exceeds an interval.)
         /// </summary>
-        public void Deliver(double measuredAt, double sentAt)
+        public long Deliverable { get; private set; }
+
+        public long AtRisk { get; private set; }
+
+        /// <summary>A sample was taken: one unit of counter increments, and a deliverable sample if the endpoint can take it in time.</summary>
+        public void Born(double measuredAt)
         {
+            if (measuredAt + _maxAge > scenario.Horizon)
+            {
+                return;
+            }
+
+            UnitsBorn++;
+            if (scenario.IsDeliverable(measuredAt, _maxAge))
+            {
+                Deliverable++;
+                AtRisk += scenario.IsAtRisk(measuredAt, _maxAge) ? 1 : 0;
+            }
+        }
+
+        public void Deliver(double measuredAt, double sentAt, long units, bool atOwnTime = true)
+        {
+            if (measuredAt + _maxAge <= scenario.Horizon)
+            {
+                UnitsDelivered += units;
+            }
+
+            if (!atOwnTime)
+            {
+                return;
+            }
+
             // A millisecond of slack: the gaps are whole milliseconds, the sample times are not.
             if (sentAt - measuredAt > _maxAge + 1e-3)
             {

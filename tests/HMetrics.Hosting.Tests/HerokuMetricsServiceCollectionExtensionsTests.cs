@@ -27,10 +27,12 @@ public sealed class HerokuMetricsServiceCollectionExtensionsTests
     private static int HandlerActions(IServiceProvider services) =>
         services.GetRequiredService<IOptionsMonitor<HttpClientFactoryOptions>>().Get(HerokuMetricsClient.Name).HttpMessageHandlerBuilderActions.Count;
 
-    // Walks the handler chain the factory built down to the primary handler.
+    // Walks the handler chain the reporter's client sends through down to the primary handler.
     private static HttpMessageHandler PrimaryHandler(IServiceProvider services)
     {
-        HttpMessageHandler handler = services.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler(HerokuMetricsClient.Name);
+        using var clients = LibraryClient.Source(services);
+        _ = clients.Current;
+        var handler = clients.CurrentChain!;
         while (handler is DelegatingHandler delegating)
         {
             handler = delegating.InnerHandler!;
@@ -46,7 +48,7 @@ public sealed class HerokuMetricsServiceCollectionExtensionsTests
     }
 
     [Fact]
-    public void Returns_the_builder_of_the_named_client()
+    public void Returns_the_builder_of_the_typed_client_which_the_factory_can_build()
     {
         var services = new ServiceCollection();
 
@@ -56,7 +58,9 @@ public sealed class HerokuMetricsServiceCollectionExtensionsTests
         Assert.Contains(services, d => d.ServiceType == typeof(Marker));
         Assert.Equal(HerokuMetricsClient.Name, builder.Name);
         using var provider = services.BuildServiceProvider();
-        Assert.NotNull(provider.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler(HerokuMetricsClient.Name));
+
+        // Resolved as any typed client is: the factory's named HttpClient, activated by ITypedHttpClientFactory.
+        Assert.NotNull(provider.GetRequiredService<HerokuMetricsClient>());
     }
 
     [Fact]
@@ -195,5 +199,45 @@ public sealed class HerokuMetricsServiceCollectionExtensionsTests
 
         // The control client proves the capture would have seen the factory's records.
         Assert.Contains(records, r => r.Category?.StartsWith("System.Net.Http.HttpClient.control", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public async Task A_logger_added_on_the_builder_is_not_run_for_reports_while_the_same_on_another_client_is()
+    {
+        var seen = new List<string>();
+        var services = NewServices();
+        var capturing = new CapturingHandler();
+        _ = services.AddHerokuMetrics()
+            .ConfigurePrimaryHttpMessageHandler(() => capturing)
+            .AddLogger(_ => new RecordingLogger(seen));
+        _ = services.AddHttpClient("control")
+            .ConfigurePrimaryHttpMessageHandler(() => new CapturingHandler())
+            .AddLogger(_ => new RecordingLogger(seen));
+        await using var provider = services.BuildServiceProvider();
+
+        _ = await Post(provider, "https://example.com/metrics/0b9c1f2e-4a5d-4c3b-9e8f-7a6b5c4d3e2f");
+        using var control = provider.GetRequiredService<IHttpClientFactory>().CreateClient("control");
+        using var response = await control.GetAsync(new Uri("https://example.com/control"));
+
+        // An HTTP client logger sees the request URL: it never runs for the library's client.
+        Assert.Single(capturing.Requests);
+        Assert.Equal(["https://example.com/control"], seen);
+    }
+
+    private sealed class RecordingLogger(List<string> seen) : Microsoft.Extensions.Http.Logging.IHttpClientLogger
+    {
+        public object? LogRequestStart(HttpRequestMessage request)
+        {
+            seen.Add(request.RequestUri!.AbsoluteUri);
+            return null;
+        }
+
+        public void LogRequestStop(object? context, HttpRequestMessage request, HttpResponseMessage response, TimeSpan elapsed)
+        {
+        }
+
+        public void LogRequestFailed(object? context, HttpRequestMessage request, HttpResponseMessage? response, Exception exception, TimeSpan elapsed)
+        {
+        }
     }
 }

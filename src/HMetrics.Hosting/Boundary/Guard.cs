@@ -50,6 +50,13 @@ internal static class Guard
     public static CancellationTokenRegistration Register(CancellationToken token, Action<object?> callback, object? state, SafeLogger logger) =>
         token.UnsafeRegister(static s => ((Callback)s!).Invoke(), new Callback(callback, state, logger, "a cancellation callback"));
 
+    /// <summary>
+    /// Runs <paramref name="work"/> on the thread pool's ordinary queue, behind the work already queued there; it cannot
+    /// throw into the pool.
+    /// </summary>
+    public static void Queue(Action<object?> work, object? state, SafeLogger logger) =>
+        _ = ThreadPool.UnsafeQueueUserWorkItem(static s => ((Callback)s!).Invoke(), new Callback(work, state, logger, "queued work"), preferLocal: false);
+
     /// <summary>Cancels a source the library owns; a callback someone else registered on its token cannot throw into the caller.</summary>
     /// <returns>Whether every callback ran without throwing.</returns>
     public static bool Cancel(CancellationTokenSource source)

@@ -5,7 +5,7 @@ namespace HMetrics.Hosting.Http;
 /// tracing of requests is off.
 /// </summary>
 /// <remarks>
-/// Runs after every user configuration (a post-configure step of the client's factory options), and walks a chain of
+/// Runs after every configuration step of the client (see <see cref="HerokuMetricsClientSource"/>), and walks a chain of
 /// <see cref="DelegatingHandler"/>s down to the handler that talks to the network, because
 /// <c>ConfigurePrimaryHttpMessageHandler(() =&gt; new MyHandler(new SocketsHttpHandler()))</c> hides a handler that
 /// follows redirects by default: a 307 or 308 would re-send the dyno's data to the <c>Location</c>.
@@ -24,6 +24,26 @@ namespace HMetrics.Hosting.Http;
 /// </remarks>
 internal static class PrimaryHandlerHardening
 {
+    /// <summary>Hardens the handler at the bottom of <paramref name="handler"/>'s chain.</summary>
+    /// <returns>
+    /// <see langword="false"/> when that handler refused the change: it has sent requests already (an instance the app
+    /// shares between clients), so its redirects cannot be turned off.
+    /// </returns>
+    public static bool TryApply(HttpMessageHandler? handler)
+    {
+        try
+        {
+            Apply(handler);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            // "This instance has already started one or more requests. Properties can only be modified before sending
+            // the first request."
+            return false;
+        }
+    }
+
     public static void Apply(HttpMessageHandler? handler)
     {
         // Bounded: a handler chain that loops back on itself would otherwise never end.
@@ -32,11 +52,24 @@ internal static class PrimaryHandlerHardening
             switch (handler)
             {
                 case SocketsHttpHandler sockets:
-                    sockets.AllowAutoRedirect = false;
-                    sockets.ActivityHeadersPropagator = null;
+                    // Set only when different: a started handler throws on any set, even of the value it has.
+                    if (sockets.AllowAutoRedirect)
+                    {
+                        sockets.AllowAutoRedirect = false;
+                    }
+
+                    if (sockets.ActivityHeadersPropagator is not null)
+                    {
+                        sockets.ActivityHeadersPropagator = null;
+                    }
+
                     return;
                 case HttpClientHandler client:
-                    client.AllowAutoRedirect = false;
+                    if (client.AllowAutoRedirect)
+                    {
+                        client.AllowAutoRedirect = false;
+                    }
+
                     return;
                 case DelegatingHandler delegating:
                     handler = delegating.InnerHandler;

@@ -24,9 +24,11 @@ internal sealed class SectionBinding(IConfiguration? configuration, UnknownKeyDe
         }
 
         var origin = pipeline.OriginOf(options);
-        var section = configuration.GetSection(HerokuMetricsOptions.SectionName);
+        IConfigurationSection? section = null;
         try
         {
+            // Inside the catch: an app's own IConfiguration may fail here already, not only in the binder.
+            section = configuration.GetSection(HerokuMetricsOptions.SectionName);
             section.Bind(options);
         }
         catch (InvalidOperationException ex) when (ex.InnerException is FormatException or OverflowException or ArgumentException)
@@ -45,6 +47,9 @@ internal sealed class SectionBinding(IConfiguration? configuration, UnknownKeyDe
 
         // Where the section is bound, so a misspelt key is reported at start and after every reload, even beside a value
         // that does not convert.
-        unknownKeys.Check(section, configuration);
+        if (section is not null)
+        {
+            unknownKeys.Check(section, configuration);
+        }
     }
 }

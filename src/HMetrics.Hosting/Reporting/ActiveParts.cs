@@ -18,27 +18,23 @@ internal sealed class ActiveParts : IDisposable
     public ActiveParts(
         HerokuMetricsOptions options,
         ReporterSettings settings,
-        IOptionsMonitor<HerokuMetricsOptions> optionsMonitor,
-        HerokuMetricsOptionsPipeline optionsPipeline,
-        Func<ReportInvoker> invokerFactory,
+        ReportingDependencies dependencies,
         SteadyClock clock,
-        SafeLogger logger,
-        HerokuMetricsStatusWriter status,
-        IMeterFactory? meterFactory)
+        SafeLogger logger)
     {
-        Settings = new ReporterSettingsSource(options, settings, optionsMonitor, optionsPipeline, logger);
+        Settings = new ReporterSettingsSource(options, settings, dependencies.OptionsMonitor, dependencies.OptionsPipeline, logger);
 
         // Following changes before the timer exists: a reload racing activation is either in Current or raises Changed.
         Settings.Changed += changed => _sampler?.Apply(changed);
         Settings.Start();
         settings = Settings.Current;
-        _instruments = new HerokuMetricsInstruments(meterFactory);
-        var observer = new ReportingObserver(clock, logger, Settings, status, _instruments);
+        _instruments = new HerokuMetricsInstruments(dependencies.MeterFactory);
+        var observer = new ReportingObserver(clock, logger, Settings, dependencies.Status, _instruments);
         var backlog = new SampleBacklog(settings.PostInterval);
         _reader = new RuntimeReader();
-        _sender = new SampleSender(invokerFactory(), clock.Time, _instruments, logger);
+        _sender = new SampleSender(dependencies.Clients(logger), clock.Time, _instruments, logger);
         _delivery = new DeliveryLoop(new DeliveryStateMachine(backlog, observer, Random.Shared), _sender, Settings, clock, logger);
-        _sampler = new Sampler(_reader, backlog, settings, clock, logger, observer, _delivery.SampleTaken);
+        _sampler = new Sampler(_reader, backlog, settings, clock, logger, observer, dependencies.StartPhase, _delivery.SampleTaken);
         _sampler.Apply(Settings.Current);
     }
 

@@ -16,13 +16,8 @@ namespace HMetrics.Hosting.Reporting;
 /// </remarks>
 internal sealed class HerokuMetricsReporter : BackgroundService
 {
-    private readonly IOptionsMonitor<HerokuMetricsOptions> _optionsMonitor;
-    private readonly HerokuMetricsOptionsPipeline _optionsPipeline;
-    private readonly Func<ReportInvoker> _invokerFactory;
+    private readonly ReportingDependencies _dependencies;
     private readonly ILoggerFactory _loggerFactory;
-    private readonly TimeProvider _time;
-    private readonly HerokuMetricsStatusWriter _status;
-    private readonly IMeterFactory? _meterFactory;
     private readonly IHostApplicationLifetime? _lifetime;
     private SafeLogger _logger = SafeLogger.None;
     private HerokuMetricsOptions? _startOptions;
@@ -32,24 +27,11 @@ internal sealed class HerokuMetricsReporter : BackgroundService
     private ActiveParts? _active;
     private int _stopStarted;
 
-    internal HerokuMetricsReporter(
-        IOptionsMonitor<HerokuMetricsOptions> optionsMonitor,
-        HerokuMetricsOptionsPipeline optionsPipeline,
-        Func<ReportInvoker> invokerFactory,
-        ILoggerFactory loggerFactory,
-        TimeProvider timeProvider,
-        HerokuMetricsStatusWriter status,
-        IMeterFactory? meterFactory,
-        IHostApplicationLifetime? lifetime = null)
+    internal HerokuMetricsReporter(ReportingDependencies dependencies, ILoggerFactory loggerFactory, IHostApplicationLifetime? lifetime = null)
     {
         // Captures only: whatever loads assemblies or JIT-compiles much waits for ExecuteAsync, after the host started.
-        _optionsMonitor = optionsMonitor;
-        _optionsPipeline = optionsPipeline;
-        _invokerFactory = invokerFactory;
+        _dependencies = dependencies;
         _loggerFactory = loggerFactory;
-        _time = timeProvider;
-        _status = status;
-        _meterFactory = meterFactory;
         _lifetime = lifetime;
     }
 
@@ -58,13 +40,13 @@ internal sealed class HerokuMetricsReporter : BackgroundService
     {
         // Still the host's start: options replaced by a reload since its start-up validation fail it too. From here on
         // each change is checked by the settings source instead, and an invalid one is ignored.
-        _startOptions = _optionsMonitor.CurrentValue;
-        _optionsPipeline.ThrowIfInvalid(_startOptions);
+        _startOptions = _dependencies.OptionsMonitor.CurrentValue;
+        _dependencies.OptionsPipeline.ThrowIfInvalid(_startOptions);
         _logger = Guard.CreateLogger(_loggerFactory);
 
         // The sampling schedule counts from here, however late activation comes: the first report is due one interval
         // after the reporter started.
-        _startedAt = _time.GetTimestamp();
+        _startedAt = _dependencies.Time.GetTimestamp();
         return base.StartAsync(cancellationToken);
     }
 
@@ -91,7 +73,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
         }
         finally
         {
-            _status.Stopped();
+            _dependencies.Status.Stopped();
         }
     }
 
@@ -149,13 +131,14 @@ internal sealed class HerokuMetricsReporter : BackgroundService
 
     private ActiveParts? TryActivate(CancellationToken stoppingToken)
     {
-        var options = _startOptions ?? _optionsMonitor.CurrentValue;
-        var origin = _optionsPipeline.OriginOf(options);
+        var options = _startOptions ?? _dependencies.OptionsMonitor.CurrentValue;
+        var origin = _dependencies.OptionsPipeline.OriginOf(options);
+        var status = _dependencies.Status;
         var logger = _logger;
         if (!options.Enabled)
         {
             Log.Disabled(logger);
-            _status.Idle("disabled by HerokuMetrics:Enabled");
+            status.Idle("disabled by HerokuMetrics:Enabled");
             return null;
         }
 
@@ -163,21 +146,21 @@ internal sealed class HerokuMetricsReporter : BackgroundService
         if (!options.ReportOnOneOffDynos && origin.IsOneOffDyno && origin.Dyno is { } dyno)
         {
             Log.OneOffDyno(logger, dyno);
-            _status.Idle("disabled: " + dyno + " is a one-off dyno (HerokuMetrics:ReportOnOneOffDynos is false)");
+            status.Idle("disabled: " + dyno + " is a one-off dyno (HerokuMetrics:ReportOnOneOffDynos is false)");
             return null;
         }
 
         if (options.Endpoint is null)
         {
             Log.EndpointNotFound(logger, HerokuMetricsOptions.EndpointEnvironmentVariable);
-            _status.Idle("disabled: " + HerokuMetricsOptions.EndpointEnvironmentVariable + " not found");
+            status.Idle("disabled: " + HerokuMetricsOptions.EndpointEnvironmentVariable + " not found");
             return null;
         }
 
         if (string.IsNullOrWhiteSpace(options.Endpoint))
         {
             Log.EndpointEmpty(logger, origin.EndpointSource);
-            _status.Idle("disabled: " + origin.EndpointSource + " is empty");
+            status.Idle("disabled: " + origin.EndpointSource + " is empty");
             return null;
         }
 
@@ -185,14 +168,14 @@ internal sealed class HerokuMetricsReporter : BackgroundService
         {
             // Start-up validation rejects such a value; reaching here means a custom validator let it through.
             Log.UnexpectedError(logger, "activation", $"{origin.EndpointSource} is not a usable URL: '{UrlRedactor.Redact(options.Endpoint)}'.");
-            _status.Idle("disabled: " + origin.EndpointSource + " is not a usable URL");
+            status.Idle("disabled: " + origin.EndpointSource + " is not a usable URL");
             return null;
         }
 
         stoppingToken.ThrowIfCancellationRequested();
-        _active = new ActiveParts(options, settings!, _optionsMonitor, _optionsPipeline, _invokerFactory, new SteadyClock(_time, _startedAt), logger, _status, _meterFactory);
+        _active = new ActiveParts(options, settings!, _dependencies, new SteadyClock(_dependencies.Time, _startedAt), logger);
         Log.Started(logger, settings!.Endpoint.Redacted, settings.PostInterval, settings.Schema);
-        _status.Reporting();
+        status.Reporting();
         return _active;
     }
 }

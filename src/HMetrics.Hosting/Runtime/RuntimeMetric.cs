@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace HMetrics.Hosting.Runtime;
 
 /// <summary>
@@ -12,11 +10,12 @@ internal sealed class RuntimeMetric
     private readonly RuntimeGauge _gauge;
     private readonly double _multiplier;
     private readonly double _divisor;
+    private readonly byte[] _utf8MemberName;
 
     private RuntimeMetric(string name, bool isCounter, SchemaSet schemas, ProcessCounter first, ProcessCounter last, RuntimeGauge gauge, double multiplier, double divisor)
     {
         Name = name;
-        EncodedName = JsonEncodedText.Encode(name);
+        _utf8MemberName = ReportBodyWriter.MemberName(name);
         IsCounter = isCounter;
         Schemas = schemas;
         _first = first;
@@ -35,7 +34,8 @@ internal sealed class RuntimeMetric
 
     public string Name { get; }
 
-    public JsonEncodedText EncodedName { get; }
+    /// <summary>Gets the name as the body writes it, <c>"name":</c> in UTF-8.</summary>
+    public ReadOnlySpan<byte> Utf8MemberName => _utf8MemberName;
 
     public bool IsCounter { get; }
 

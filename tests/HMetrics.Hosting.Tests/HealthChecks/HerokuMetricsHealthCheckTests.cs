@@ -83,6 +83,30 @@ public sealed class HerokuMetricsHealthCheckTests
         Assert.Equal(HealthStatus.Healthy, (await CheckAsync(host)).Status);
     }
 
+    [Fact]
+    public async Task An_invalid_window_is_the_checks_failure_in_the_health_report_and_stops_nothing()
+    {
+        // The check reads its window, while reports fail, where the health check service calls it, inside that service's
+        // own catch-all (BoundaryTests allows exactly this call): the app sees its validation message as the description.
+        await using var server = await HerokuLikeServer.StartAsync();
+        server.RespondWithStatus(HttpStatusCode.InternalServerError);
+        await using var host = MetricsHost.Create(
+            MetricsHost.Settings(server.Url($"/metrics/{Secret}"), ("HerokuMetrics:BackoffJitter", "00:00:00")),
+            services => services.AddHealthChecks().AddHerokuMetrics(configure: o => o.UnhealthyAfter = TimeSpan.Zero));
+        await host.StartAndSendFirstReportAsync();
+        await host.WaitForLogAsync("ReportFailed");
+
+        var entry = await CheckAsync(host);
+
+        Assert.Equal(HealthStatus.Unhealthy, entry.Status);
+        Assert.Contains("UnhealthyAfter must be more than zero", entry.Description, StringComparison.Ordinal);
+        server.RespondWithStatus(HttpStatusCode.OK);
+        await host.Time.WaitForTimerAsync(TimeSpan.FromSeconds(1));
+        host.Time.Advance(TimeSpan.FromSeconds(1));
+        await host.WaitForLogAsync("Recovered");
+        Assert.Equal(HealthStatus.Healthy, (await CheckAsync(host)).Status);
+    }
+
     private static async Task<HealthReportEntry> CheckAsync(MetricsHost host)
     {
         var report = await host.Host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();

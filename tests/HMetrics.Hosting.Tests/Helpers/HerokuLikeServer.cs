@@ -17,6 +17,9 @@ internal sealed record ReceivedReport(
     IReadOnlyDictionary<string, string> Headers,
     byte[] Body)
 {
+    /// <summary>Gets the HTTP version the request arrived with, as Kestrel names it ("HTTP/1.1", "HTTP/2").</summary>
+    public string Protocol { get; init; } = "";
+
     public JsonDocument Json() => JsonDocument.Parse(Body);
 
     public double Counter(string name) => Json().RootElement.GetProperty("counters").TryGetProperty(name, out var v) ? v.GetDouble() : 0;
@@ -162,7 +165,10 @@ internal sealed class HerokuLikeServer : IAsyncDisposable
             context.Request.Method,
             context.Request.Path + context.Request.QueryString,
             headers,
-            body.ToArray());
+            body.ToArray())
+        {
+            Protocol = context.Request.Protocol,
+        };
         lock (Requests)
         {
             Requests.Add(report);

@@ -4,18 +4,25 @@ using Microsoft.Extensions.Options;
 
 namespace HMetrics.Hosting.Tests.Helpers;
 
-/// <summary>Sends one report the way the reporter does: through the registered handler chain, with the library's request.</summary>
+/// <summary>Sends one report the way the reporter does: through its typed client, with the library's request.</summary>
 internal static class LibraryClient
 {
+    /// <summary>The reporter's source of typed clients over <paramref name="services"/>' registration.</summary>
+    public static HerokuMetricsClientSource Source(IServiceProvider services, TimeProvider? time = null, SafeLogger? logger = null) =>
+        new(services, services.GetRequiredService<IOptionsMonitor<HttpClientFactoryOptions>>(), time ?? TimeProvider.System, logger ?? SafeLogger.None);
+
     public static async Task<ReportResponse> PostAsync(
         IServiceProvider services, MetricsEndpoint endpoint, ReadOnlyMemory<byte> body, int count, string userAgent, DateTimeOffset measuredAt)
     {
-        var invoker = new ReportInvoker(
-            services.GetRequiredService<IHttpMessageHandlerFactory>(),
-            services.GetRequiredService<IOptionsMonitor<HttpClientFactoryOptions>>(),
-            TimeProvider.System);
-        using var request = HerokuMetricsClient.CreateRequest(endpoint, body, count, userAgent, measuredAt);
-        using var response = await invoker.Current.SendAsync(request, CancellationToken.None);
+        using var clients = Source(services);
+        return await PostAsync(clients.Current, endpoint, body, count, userAgent, measuredAt);
+    }
+
+    public static async Task<ReportResponse> PostAsync(
+        HerokuMetricsClient client, MetricsEndpoint endpoint, ReadOnlyMemory<byte> body, int count, string userAgent, DateTimeOffset measuredAt)
+    {
+        using var request = client.CreateRequest(endpoint, body, count, userAgent, measuredAt);
+        using var response = await client.SendAsync(request, CancellationToken.None);
         return HerokuMetricsClient.Read(response, endpoint);
     }
 }

@@ -76,10 +76,13 @@ internal sealed class MetricsHost : IAsyncDisposable
     /// <summary>Builds (but does not start) a host.</summary>
     /// <param name="settings">Configuration keys, e.g. <c>HEROKU_METRICS_URL</c> or <c>HerokuMetrics:PostInterval</c>.</param>
     /// <param name="configureServices">Extra registrations, after <c>AddHerokuMetrics</c>.</param>
+    /// <param name="time">The fake clock; a new one if null.</param>
+    /// <param name="configureServicesFirst">Extra registrations, before <c>AddHerokuMetrics</c>.</param>
     public static MetricsHost Create(
         IDictionary<string, string?> settings,
         Action<IServiceCollection>? configureServices = null,
-        TestTimeProvider? time = null)
+        TestTimeProvider? time = null,
+        Action<IServiceCollection>? configureServicesFirst = null)
     {
         time ??= new TestTimeProvider();
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
@@ -92,7 +95,12 @@ internal sealed class MetricsHost : IAsyncDisposable
             o.OutputSink = _ => logged.Release();
         });
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        configureServicesFirst?.Invoke(builder.Services);
         builder.Services.AddHerokuMetrics();
+
+        // The first sample exactly one interval after the start, so each test's timeline is its own to set; the random
+        // phase has tests of its own (SampleScheduleTests, SpreadStartTests).
+        builder.Services.AddSingleton(new StartPhase(static () => 0));
         configureServices?.Invoke(builder.Services);
         var host = builder.Build();
         return new MetricsHost(host, time, logged);

@@ -19,6 +19,26 @@ internal sealed class TestTimeProvider : FakeTimeProvider
     {
     }
 
+    /// <summary>Gets the time elapsed on the steady clock (<see cref="TimeProvider.GetTimestamp"/>) since the provider started.</summary>
+    public TimeSpan Elapsed => TimeSpan.FromTicks(GetTimestamp() - Start.Ticks);
+
+    /// <summary>
+    /// Advances to <paramref name="elapsed"/> since the start, stopping at every multiple of <paramref name="grid"/> on the
+    /// way, so that a timer re-armed from its own callback (the sampler's) fires at each of its due times.
+    /// </summary>
+    /// <remarks>
+    /// This fake clock runs every callback due within one <see cref="FakeTimeProvider.Advance(TimeSpan)"/> with the clock
+    /// already at the end of the advance, and a timer re-armed from its callback fires again only in a later advance.
+    /// </remarks>
+    public void AdvanceTo(TimeSpan elapsed, TimeSpan grid)
+    {
+        while (Elapsed < elapsed)
+        {
+            var nextTick = TimeSpan.FromTicks(((Elapsed.Ticks / grid.Ticks) + 1) * grid.Ticks);
+            Advance((nextTick < elapsed ? nextTick : elapsed) - Elapsed);
+        }
+    }
+
     /// <summary>Gets the number of timers created and not yet disposed: a leak shows as a count that keeps growing.</summary>
     public int LiveTimers => Volatile.Read(ref _liveTimers);
 

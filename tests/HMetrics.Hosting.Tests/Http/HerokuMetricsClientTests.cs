@@ -17,13 +17,11 @@ public sealed class HerokuMetricsClientTests
     private static Task<ReportResponse> Post(HttpMessageHandler handler, string url = Url, string userAgent = "hmetrics/1.0 (test)") =>
         Send(handler, MetricsEndpoint.Parse(url), Body, 2, userAgent);
 
-    // What SampleSender does with the invoker over the client's handler chain.
+    // What SampleSender does with the reporter's typed client over a handler chain.
     private static async Task<ReportResponse> Send(HttpMessageHandler handler, MetricsEndpoint endpoint, ReadOnlyMemory<byte> body, int count, string userAgent)
     {
-        using var invoker = new HttpMessageInvoker(handler, disposeHandler: false);
-        using var request = HerokuMetricsClient.CreateRequest(endpoint, body, count, userAgent, MeasuredAt);
-        using var response = await invoker.SendAsync(request, CancellationToken.None);
-        return HerokuMetricsClient.Read(response, endpoint);
+        using var httpClient = new HttpClient(handler, disposeHandler: false);
+        return await LibraryClient.PostAsync(new HerokuMetricsClient(httpClient, handler), endpoint, body, count, userAgent, MeasuredAt);
     }
 
     [Fact]

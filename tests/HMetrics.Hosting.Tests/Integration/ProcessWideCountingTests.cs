@@ -149,6 +149,60 @@ public sealed class ProcessWideCountingTests
         Assert.InRange(server.Requests.Sum(Collections) + handedOutBefore, beforeFlush, afterFlush);
     }
 
+    [Fact]
+    public async Task Two_hosts_of_different_schemas_sharing_one_endpoint_deliver_each_gc_once_and_both_samples_add_up()
+    {
+        // Issue 18, "Wrong counts": with two hosts of different schemas in one process, the ledger handed out increments
+        // per name, so the host posting a name the other did not read received every collection since the process began.
+        await using var server = await HerokuLikeServer.StartAsync();
+        await using var go = MetricsHost.Create(server, ("HerokuMetrics:Schema", "Go"));
+        await using var dotNet = MetricsHost.Create(server, ("HerokuMetrics:Schema", "DotNet"));
+        var handedOutBefore = HandedOutCollections();
+        var reports = new List<ReceivedReport>
+        {
+            await go.StartAndDeliverFirstReportAsync(server),
+            await dotNet.StartAndDeliverFirstReportAsync(server),
+        };
+        var happened = new List<int> { 0, 0 };
+
+        for (var round = 2; round <= 5; round++)
+        {
+            if (round == 4)
+            {
+                go.Reload(("HerokuMetrics:Schema", "Both"));
+                dotNet.Reload(("HerokuMetrics:Schema", "Both"));
+            }
+
+            foreach (var host in new[] { go, dotNet })
+            {
+                var before = GC.CollectionCount(0);
+                GC.Collect(0, GCCollectionMode.Forced, blocking: true);
+                var report = await host.AdvanceToNextReportAsync(server, round);
+                happened.Add(GC.CollectionCount(0) - before);
+                reports.Add(report);
+            }
+        }
+
+        var beforeFlushes = GC.CollectionCount(0);
+        await go.Host.StopAsync();
+        await dotNet.Host.StopAsync();
+        var afterFlushes = GC.CollectionCount(0);
+        await go.WaitForLogAsync("Flushed");
+        await dotNet.WaitForLogAsync("Flushed");
+
+        // Each sample holds the collection forced just before it; none carries the other host's or the process's past.
+        for (var i = 2; i < reports.Count; i++)
+        {
+            Assert.InRange(Collections(reports[i]), 1, happened[i] + 2);
+        }
+
+        var both = server.Requests.Where(r => r.Json().RootElement.GetProperty("counters").TryGetProperty("dotnet.gc.collections.gen0", out _)
+            && r.Json().RootElement.GetProperty("counters").TryGetProperty("go.gc.collections", out _)).ToList();
+        Assert.True(both.Count >= 4, $"{both.Count} samples of the Both schema");
+        Assert.All(both, r => Assert.Equal(r.Counter("go.gc.collections"), Generations.Sum(r.Counter)));
+        Assert.InRange(server.Requests.Sum(Collections) + handedOutBefore, beforeFlushes, afterFlushes);
+    }
+
     private static double Collections(ReceivedReport report) =>
         report.Json().RootElement.GetProperty("counters").TryGetProperty("go.gc.collections", out var total)
             ? total.GetDouble()

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -148,6 +149,54 @@ public sealed class SecretsTests
         AssertNoSecretLogged(host);
     }
 
+    [Fact]
+    public async Task A_proxy_password_quoted_by_a_407_failure_reaches_no_log_record_or_status()
+    {
+        // Issue 18, "A secret the library did not put there": .NET quotes the proxy's URI, user-info included, in the
+        // exception of a tunnel the proxy refused. The library never saw that URI; it removes user-info by shape.
+        const string ProxyPassword = "s3cret-pa55";
+        await using var proxy = RawHttpServer.Start(async (connection, token) =>
+        {
+            var head = await connection.ReadHeadAsync(token);
+            await connection.WriteAsync(
+                "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"proxy\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                token);
+            return head;
+        });
+        var raw = new ConcurrentQueue<string>();
+        await using var host = MetricsHost.Create(
+            MetricsHost.Settings($"https://127.0.0.1:9/metrics/{Uuid}", ("HerokuMetrics:BackoffJitter", "00:00:00")),
+            services => services.AddHerokuMetrics()
+                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+                {
+                    Proxy = new WebProxy(new Uri($"http://user:{ProxyPassword}@127.0.0.1:{proxy.Port}")),
+                    UseProxy = true,
+                })
+                .AddHttpMessageHandler(() => new ExceptionWitness(raw)));
+
+        await host.StartAndSendFirstReportAsync();
+        Assert.StartsWith("CONNECT 127.0.0.1:9 HTTP/1.1", await proxy.NextRequestAsync(), StringComparison.Ordinal);
+        var failed = await host.WaitForLogAsync("ReportFailed");
+        await host.Time.WaitForTimerAsync(Seconds(1));
+        host.Time.Advance(Seconds(1));
+        _ = await proxy.NextRequestAsync();
+        await host.WaitForLogAsync("ReportFailed", 2);
+        await host.Host.StopAsync();
+
+        // The test means something only if .NET did put the password into the failure the library was handed.
+        Assert.Contains(raw, text => text.Contains(ProxyPassword, StringComparison.Ordinal));
+        Assert.Contains("407", failed.GetStructuredStateValue("Reason"), StringComparison.Ordinal);
+        var records = host.Logs.GetSnapshot();
+        Assert.All(records, r =>
+        {
+            var texts = new[] { r.Message, r.Exception?.ToString() }.Concat((r.StructuredState ?? []).Select(p => p.Value));
+            Assert.DoesNotContain(texts, t => t?.Contains(ProxyPassword, StringComparison.Ordinal) == true);
+        });
+        var status = host.Host.Services.GetRequiredService<IHerokuMetricsStatusProvider>().Current;
+        Assert.Equal("transport", status.LastFailure);
+        Assert.DoesNotContain(ProxyPassword, string.Join("|", typeof(HerokuMetricsStatus).GetProperties().Select(p => p.GetValue(status))), StringComparison.Ordinal);
+    }
+
     private static string SecretUrl(Uri baseAddress) =>
         $"http://{User}:{Password}@{baseAddress.Host}:{baseAddress.Port}/metrics/{Uuid}" +
         $"?token={Token}&api_key={ApiKey}&X-Amz-Signature={Signature}&plain=visible";
@@ -173,6 +222,23 @@ public sealed class SecretsTests
                         text!.Contains(secret, StringComparison.OrdinalIgnoreCase),
                         $"{record.Level} {record.Category}/{record.Id.Name} logged secret '{secret}': {text}");
                 }
+            }
+        }
+    }
+
+    /// <summary>Sees the exception the primary handler throws, before the library describes it.</summary>
+    private sealed class ExceptionWitness(ConcurrentQueue<string> seen) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await base.SendAsync(request, cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                seen.Enqueue(ex.ToString());
+                throw;
             }
         }
     }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Testing;
+using Moq;
 
 namespace HMetrics.Hosting.Tests.Options;
 
@@ -62,6 +63,19 @@ public sealed class SectionBindingTests
 
         Assert.Equal("The HerokuMetrics section could not be read (InvalidOperationException).", _pipeline.OriginOf(options).ConfigurationError);
         Assert.DoesNotContain("broken", _pipeline.Check(options).FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_configuration_whose_sections_cannot_be_taken_is_recorded_by_type_not_thrown()
+    {
+        // An app's own IConfiguration implementation: Moq is the narrowest way to have one fail where the section is taken.
+        var configuration = new Mock<IConfiguration>(MockBehavior.Strict);
+        configuration.Setup(c => c.GetSection(It.IsAny<string>())).Throws(new InvalidOperationException("the configuration is broken"));
+
+        var options = Bind(configuration.Object);
+
+        Assert.Equal("The HerokuMetrics section could not be read (InvalidOperationException).", _pipeline.OriginOf(options).ConfigurationError);
+        Assert.Empty(_logs.GetSnapshot());
     }
 
     [Fact]

@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using Polly;
-using Polly.Retry;
 
 namespace HMetrics.Hosting.Reporting.Delivery;
 
@@ -9,9 +7,9 @@ namespace HMetrics.Hosting.Reporting.Delivery;
 /// the state machine for every decision.
 /// </summary>
 /// <remarks>
-/// One Polly execution is one delivery run. Polly owns the backoff (its exponential delays, jitter, <c>MaxDelay</c> and
-/// a <c>Retry-After</c> through its delay generator: <see cref="DeliveryRetry"/>); the pipeline is rebuilt when a reload
-/// changes the backoff settings, so new values apply from the next failure on.
+/// Until the first failure the loop runs the delivery runs itself; from then on each runs in a Polly execution
+/// (<see cref="RetryPipeline"/>), and Polly owns the backoff: its exponential delays, jitter, <c>MaxDelay</c>, and a
+/// <c>Retry-After</c> or a paid retry through its delay generator (<see cref="DeliveryRetry"/>).
 /// </remarks>
 internal sealed class DeliveryLoop
 {
@@ -22,10 +20,8 @@ internal sealed class DeliveryLoop
     private readonly SafeLogger _logger;
     private readonly WakeSignal _available;
 
-    // Reference fields, not a tuple: a struct field naming a Polly type makes loading this class load Polly, and the class
-    // is loaded as soon as activation is compiled; this way Polly loads when the loop first runs.
-    private ReporterSettings? _pipelineSettings;
-    private ResiliencePipeline? _pipeline;
+    // Made at the first failure; until then nothing of Polly is loaded (RetryPipeline).
+    private RetryPipeline? _retries;
 
     public DeliveryLoop(DeliveryStateMachine machine, SampleSender sender, ReporterSettingsSource settings, SteadyClock clock, SafeLogger logger)
     {
@@ -54,9 +50,26 @@ internal sealed class DeliveryLoop
         {
             try
             {
-                await PipelineFor(_settings.Current)
-                    .ExecuteAsync(static (self, token) => self.RunOnceAsync(token), this, stoppingToken)
-                    .ConfigureAwait(false);
+                if (_retries is null)
+                {
+                    await RunOnceAsync(stoppingToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await ExecuteWithRetriesAsync(firstFailure: null, stoppingToken).ConfigureAwait(false);
+                }
+            }
+            catch (ReportFailedException first) when (_retries is null)
+            {
+                // The reporter's first failure: from here on Polly owns the retries, this failure being its first attempt.
+                try
+                {
+                    await ExecuteWithRetriesAsync(first, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -93,9 +106,12 @@ internal sealed class DeliveryLoop
             return;
         }
 
+        // The whole flush is bounded, on a timer of the library's own; the host's token ends it too. Neither cancels on the
+        // timer's or the host's thread directly (Guard.Cancel contains what other parties registered on the token).
         var bound = settings.FlushTimeout;
-        using var deadline = new CancellationTokenSource(bound, _clock.Time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(hostToken, deadline.Token);
+        using var flush = new FlushBound();
+        using var timer = Guard.CreateTimer(_clock.Time, static s => ((FlushBound)s!).Elapse(), flush, bound, Timeout.InfiniteTimeSpan, _logger);
+        using var host = Guard.Register(hostToken, static s => ((FlushBound)s!).Stop(), flush, _logger);
         string? failure = null;
         try
         {
@@ -103,7 +119,7 @@ internal sealed class DeliveryLoop
             {
                 try
                 {
-                    var result = await _sender.SendAsync(sample, settings, bound, linked.Token).ConfigureAwait(false);
+                    var result = await _sender.SendAsync(sample, settings, bound, flush.Token).ConfigureAwait(false);
                     _machine.FlushDelivered(_clock.Now, (int)result.Status, result.Metrics);
                 }
                 catch (ReportFailedException rejected) when (rejected.RejectsSample)
@@ -115,7 +131,7 @@ internal sealed class DeliveryLoop
         catch (OperationCanceledException)
         {
             _machine.Abandoned();
-            failure = deadline.IsCancellationRequested
+            failure = flush.Elapsed
                 ? "no response within " + bound.ToString("c", System.Globalization.CultureInfo.InvariantCulture)
                 : "the host's shutdown timeout elapsed";
         }
@@ -147,7 +163,7 @@ internal sealed class DeliveryLoop
         while (true)
         {
             var settings = _settings.Current;
-            if (NeedsNewPipeline(settings))
+            if (_retries is { } retries && !retries.Serves(settings))
             {
                 // A reload changed the backoff: end this execution so the next one runs under the new settings.
                 return;
@@ -197,39 +213,9 @@ internal sealed class DeliveryLoop
         _machine.Delivered(_clock.Now, (int)result.Status, result.Metrics);
     }
 
-    private bool NeedsNewPipeline(ReporterSettings settings) =>
-        _pipelineSettings is { } built && !ReferenceEquals(built, settings) && !DeliveryRetry.SameBackoff(built, settings);
-
-    private ResiliencePipeline PipelineFor(ReporterSettings settings)
+    private ValueTask ExecuteWithRetriesAsync(Exception? firstFailure, CancellationToken cancellationToken)
     {
-        if (_pipeline is { } cached && _pipelineSettings is { } built && DeliveryRetry.SameBackoff(built, settings))
-        {
-            return cached;
-        }
-
-        var pipeline = new ResiliencePipelineBuilder { TimeProvider = _clock.Time }
-            .AddRetry(DeliveryRetry.Create(settings, OnRetry))
-            .Build();
-        _pipelineSettings = settings;
-        _pipeline = pipeline;
-        return pipeline;
-    }
-
-    private ValueTask OnRetry(OnRetryArguments<object> args)
-    {
-        // Polly's callback: nothing may escape into its retry loop.
-        try
-        {
-            var failure = args.Outcome.Exception;
-            var kind = (failure as ReportFailedException)?.Kind ?? "error";
-            var reason = failure is null ? "unknown" : SampleSender.Describe(failure, _settings.Current.Endpoint);
-            _machine.Retrying(kind, reason, args.RetryDelay);
-        }
-        catch (Exception ex)
-        {
-            Log.UnexpectedError(_logger, "the retry callback", FailureText.Describe(ex, _settings.Current.Endpoint, withStackTrace: true));
-        }
-
-        return default;
+        _retries ??= new RetryPipeline(_machine, _settings, _clock.Time, _logger);
+        return _retries.ExecuteAsync(RunOnceAsync, firstFailure, cancellationToken);
     }
 }

@@ -8,14 +8,19 @@ namespace HMetrics.Hosting.Reporting.Delivery;
 /// </summary>
 /// <remarks>
 /// Exponential from <see cref="ReporterSettings.InitialBackoff"/>, capped by <see cref="ReporterSettings.MaxBackoff"/>,
-/// with Polly's decorrelated jitter when jitter is on. A <c>Retry-After</c> (429 and 503 only) replaces the computed
-/// delay through the delay generator; Polly does not cap a generated delay, so it is capped here. Attempts are unlimited:
-/// the library never gives up while the host runs. Polly's attempt count restarts with each execution, which the
-/// delivery loop starts anew only after the all-clear window, so a flapping endpoint keeps climbing.
+/// with Polly's decorrelated jitter when jitter is on. The delay generator overrides Polly's delay in two cases, in this
+/// order: a <c>Retry-After</c> (429 and 503 only), capped here since Polly does not cap a generated delay; and a retry the
+/// <see cref="RetryBudget"/> paid for (a success since the last sample earned it), which goes after the initial backoff
+/// however far Polly's attempt count has climbed. Attempts are unlimited: the library never gives up while the host runs.
+/// Polly's attempt count restarts with each execution, which the delivery loop starts anew after the all-clear window or
+/// once it has caught up after failures, so an endpoint that flaps while a backlog waits keeps climbing.
 /// </remarks>
 internal static class DeliveryRetry
 {
-    public static RetryStrategyOptions Create(ReporterSettings settings, Func<OnRetryArguments<object>, ValueTask> onRetry) => new()
+    /// <param name="settings">The backoff settings.</param>
+    /// <param name="paid">Whether the failure just handled was paid for by the retry budget.</param>
+    /// <param name="onRetry">Told of each retry and its delay.</param>
+    public static RetryStrategyOptions Create(ReporterSettings settings, Func<bool> paid, Func<OnRetryArguments<object>, ValueTask> onRetry) => new()
     {
         ShouldHandle = static args => new ValueTask<bool>(args.Outcome.Exception is not null and not OperationCanceledException),
         MaxRetryAttempts = int.MaxValue,
@@ -23,13 +28,18 @@ internal static class DeliveryRetry
         Delay = settings.InitialBackoff,
         MaxDelay = settings.MaxBackoff,
         UseJitter = settings.UseJitter,
-        DelayGenerator = args => new ValueTask<TimeSpan?>(RetryAfter(args.Outcome.Exception, settings.InitialBackoff, settings.MaxBackoff)),
+        DelayGenerator = args => new ValueTask<TimeSpan?>(Override(args.Outcome.Exception, paid(), settings)),
         OnRetry = onRetry,
     };
 
     /// <summary>Whether two settings give the same retry strategy, so a pipeline built for one serves the other.</summary>
     public static bool SameBackoff(ReporterSettings a, ReporterSettings b) =>
         a.InitialBackoff == b.InitialBackoff && a.MaxBackoff == b.MaxBackoff && a.UseJitter == b.UseJitter;
+
+    /// <summary>The delay that replaces Polly's, if any: the endpoint's <c>Retry-After</c>, else the initial backoff for a paid retry.</summary>
+    /// <returns><see langword="null"/> to let Polly compute the delay.</returns>
+    public static TimeSpan? Override(Exception? failure, bool paid, ReporterSettings settings) =>
+        RetryAfter(failure, settings.InitialBackoff, settings.MaxBackoff) ?? (paid ? settings.InitialBackoff : null);
 
     /// <summary>
     /// The wait the endpoint asked for, between <paramref name="initialBackoff"/> (a Retry-After a tick away must not

@@ -11,31 +11,31 @@ namespace HMetrics.Hosting.Reporting.Delivery;
 /// passing the steady clock's time each time. The fleet simulation drives this same type on simulated time.
 /// </para>
 /// <para>
-/// A Polly execution is one delivery run (<see cref="BeginRun"/>): a failed attempt ends it, Polly waits its delay and
-/// starts the next, and the same oldest sample is tried again unless it has expired meanwhile. A run that has delivered
-/// and lasted <see cref="ReporterSettings.BackoffResetAfter"/> ends by itself (<see cref="DeliveryAction.AllClear"/>), so
-/// the next failure starts Polly's backoff from the beginning. Expiry is decided here only, on delivery's task, and again
-/// after every wait: a sample older than <see cref="SampleBacklog.MaxAge"/> on the steady clock is dropped, never sent.
+/// A failed attempt ends a run (<see cref="BeginRun"/>); Polly waits its delay and starts the next, and the same oldest
+/// sample is tried again unless it has expired meanwhile, or waits for the next sample when the <see cref="RetryBudget"/>
+/// did not pay for an early retry. <see cref="DeliveryRun"/> says when the execution is all clear. Expiry is decided here
+/// only, on delivery's task, and again after every wait: a sample older than <see cref="SampleBacklog.MaxAge"/> on the
+/// steady clock is never sent; its counters go into the next sample when the endpoint was up meanwhile.
 /// </para>
 /// </remarks>
 internal sealed class DeliveryStateMachine(SampleBacklog backlog, IReportingObserver observer, Random random)
 {
     private readonly DrainPacer _pacer = new();
-    private TimeSpan _runStarted;
-    private bool _deliveredInRun;
+    private readonly RetryBudget _budget = new();
+    private readonly FailurePattern _pattern = new();
+    private readonly DeliveryRun _run = new();
     private TimeSpan? _failingSince;
-    private PacingPlan? _plan;
-    private bool _waited;
-    private PacingPlan _inFlightPlan;
-    private bool _inFlightWaited;
+    private TimeSpan _lastDeliveredAt = TimeSpan.MinValue;
+    private (PacingPlan Plan, bool Waited)? _pending;
+    private (PacingPlan Plan, bool Waited, bool QuickRetry) _inFlight;
     private int _flushed;
+    private bool _retryAfterAsked;
 
-    /// <summary>A Polly execution starts (or starts again after a failure's delay).</summary>
-    public void BeginRun(TimeSpan now)
-    {
-        _runStarted = now;
-        _deliveredInRun = false;
-    }
+    /// <summary>Gets whether the last failure was paid for by the retry budget, so Polly retries it after the initial backoff.</summary>
+    public bool RetryPaid { get; private set; }
+
+    /// <summary>A run starts: the Polly execution's first, or the next after a failure's delay.</summary>
+    public void BeginRun(TimeSpan now) => _run.Begin(now);
 
     /// <summary>Decides what delivery does next.</summary>
     /// <param name="now">The steady clock.</param>
@@ -43,26 +43,26 @@ internal sealed class DeliveryStateMachine(SampleBacklog backlog, IReportingObse
     public DeliveryDecision Next(TimeSpan now, ReporterSettings settings)
     {
         Expire(now);
-        if (!backlog.TryPeekOldest(out var head))
+        if (!backlog.TryPeekOldest(out var head) || !_budget.MayRetry(backlog.NewestTakenAt!.Value))
         {
-            _plan = null;
-            _waited = false;
+            // Nothing waits, or a failed sample waits for the next one before it is retried (the retry budget).
+            _pending = null;
             return DeliveryDecision.WaitForSample;
         }
 
         // Decided when a POST is planned, not again while its pacing gap is waited out.
-        if (_plan is null && _deliveredInRun && now - _runStarted >= settings.BackoffResetAfter)
+        if (_pending is null && _run.IsAllClear(now, settings.BackoffResetAfter, _pattern.LooksRandom))
         {
-            // All clear: the run ends well, and the next execution starts Polly's attempt count from zero.
             _pacer.AllClear();
-            _plan = null;
-            _waited = false;
             return DeliveryDecision.AllClear;
         }
 
         // Only what already waited behind the head counts: one taken while this is sent is simply the next. Planned once
         // per POST, however often the loop asks again after waiting.
-        var plan = _plan ??= _pacer.Plan(backlog.Count > 1, PacingInterval(head, settings), settings.UseJitter ? random.NextDouble() : 0.5);
+        var quickRetry = (RetryPaid || _retryAfterAsked) && _failingSince is not null;
+        var (plan, waited) = _pending ??= (
+            _pacer.Plan(backlog.Count > 1, PacingInterval(head, settings), settings.UseJitter ? random.NextDouble() : 0.5, _pattern.LooksRandom, quickRetry),
+            false);
         var wait = _pacer.WaitFor(plan, now);
 
         // Never hold the head past its expiry, whatever the gap (a reload to a much longer interval during a drain).
@@ -74,17 +74,17 @@ internal sealed class DeliveryStateMachine(SampleBacklog backlog, IReportingObse
 
         if (wait > TimeSpan.Zero)
         {
-            _waited = true;
+            _pending = (plan, true);
             return DeliveryDecision.Wait(wait);
         }
 
         // The steady path: the one sample just taken, unpaced, while delivery is not failing. Its deadline is the next
         // sampling tick (no timer per report); retries, drains and a timeout the user set below the interval are exact.
-        var steady = !plan.Paced && !_waited && _failingSince is null && backlog.Count == 1;
+        var steady = !plan.Paced && !waited && _failingSince is null && backlog.Count == 1;
         _ = backlog.TryBeginSend(out var sample);
         _pacer.Sent(plan);
-        (_inFlightPlan, _inFlightWaited) = (plan, _waited);
-        (_plan, _waited) = (null, false);
+        _inFlight = (plan, waited, quickRetry);
+        _pending = null;
         return DeliveryDecision.Send(sample, steady && settings.RegularDeadlineIsNextTick ? null : settings.HttpTimeout);
     }
 
@@ -94,9 +94,18 @@ internal sealed class DeliveryStateMachine(SampleBacklog backlog, IReportingObse
     /// <param name="metrics">The metrics its body held.</param>
     public void Delivered(TimeSpan now, int statusCode, int metrics)
     {
+        if (_inFlight.QuickRetry && !_retryAfterAsked)
+        {
+            _pattern.QuickRetry(succeeded: true);
+        }
+
+        var newest = backlog.NewestTakenAt;
+        _ = backlog.TryPeekInFlight(out var delivered);
+        _budget.Succeeded(newest ?? delivered.TakenAt, _pattern.LooksRandom);
+        _lastDeliveredAt = now;
         backlog.EndSend(remove: true);
-        _pacer.Delivered(now, _inFlightPlan.WaitingBehind, _inFlightWaited);
-        _deliveredInRun = true;
+        _run.Delivered(caughtUp: backlog.Count == 0);
+        _pacer.Delivered(now, _inFlight.Plan.WaitingBehind, _inFlight.Waited, _pattern.LooksRandom);
         var interruption = _failingSince is { } since ? now - since : TimeSpan.Zero;
         _failingSince = null;
         observer.Delivered(metrics, statusCode, interruption);
@@ -117,14 +126,23 @@ internal sealed class DeliveryStateMachine(SampleBacklog backlog, IReportingObse
         {
             var measuredAt = rejected.MeasuredAt;
             backlog.EndSend(remove: true);
-            _pacer.Delivered(now, _inFlightPlan.WaitingBehind, _inFlightWaited);
+            _pacer.Delivered(now, _inFlight.Plan.WaitingBehind, _inFlight.Waited, _pattern.LooksRandom);
             observer.Rejected(measuredAt, (int)failure.StatusCode!.Value);
             observer.BacklogChanged(backlog.Count);
             return false;
         }
 
+        if (_inFlight.QuickRetry && !_retryAfterAsked)
+        {
+            _pattern.QuickRetry(succeeded: false);
+        }
+
+        // The endpoint's own Retry-After wins over the budget: the retry goes when it asked, not before and not later.
+        _retryAfterAsked = failure.RetryAfter is not null;
+        RetryPaid = !_retryAfterAsked && _budget.Failed(backlog.NewestTakenAt ?? now, _pattern.LooksRandom);
         backlog.EndSend(remove: false);
-        _pacer.Failed();
+        _run.Failed();
+        _pacer.Failed(now);
         _failingSince ??= now;
         return true;
     }
@@ -145,8 +163,7 @@ internal sealed class DeliveryStateMachine(SampleBacklog backlog, IReportingObse
         Expire(now);
         Sample sample;
         var found = _flushed == 0 ? backlog.TryBeginSendNewest(out sample) : backlog.TryBeginSend(out sample);
-        _inFlightPlan = default;
-        _inFlightWaited = false;
+        _inFlight = default;
         return found ? sample : null;
     }
 
@@ -185,12 +202,30 @@ internal sealed class DeliveryStateMachine(SampleBacklog backlog, IReportingObse
     private static TimeSpan PacingInterval(Sample head, ReporterSettings settings) =>
         head.Interval > TimeSpan.Zero && head.Interval < settings.PostInterval ? head.Interval : settings.PostInterval;
 
+    // A sample older than the window is never sent. If the endpoint took a POST while it waited (it is up, just not
+    // keeping up: a degraded or flapping endpoint), its counters go into the next sample, as long as that keeps them
+    // within MaxCarry of when they happened; a sample that lived through an outage alone is dropped whole.
     private void Expire(TimeSpan now)
     {
-        var (count, from, to) = backlog.DropTakenBefore(now - SampleBacklog.MaxAge);
-        if (count > 0)
+        var cutoff = now - SampleBacklog.MaxAge;
+        var expired = false;
+        while (backlog.TryPeekOldest(out var head) && head.TakenAt < cutoff)
         {
-            observer.Dropped(count, from, to, DropReason.Expired);
+            var carry = _lastDeliveredAt > head.TakenAt
+                && backlog.TryPeekSecond(out var next)
+                && next.TakenAt - head.CountsSince <= SampleBacklog.MaxCarry;
+            var measuredAt = carry ? backlog.MergeOldestIntoNext() : backlog.DropOldest();
+            if (measuredAt is not { } at)
+            {
+                break;
+            }
+
+            observer.Dropped(1, at, at, carry ? DropReason.Carried : DropReason.Expired);
+            expired = true;
+        }
+
+        if (expired)
+        {
             observer.BacklogChanged(backlog.Count);
         }
     }

@@ -12,21 +12,15 @@ namespace HMetrics.Hosting.Reporting.Delivery;
 /// waiting samples hold numbers, not bytes. Records each attempt in the meter; the failure text it builds never quotes
 /// the URL.
 /// </remarks>
-internal sealed class SampleSender(ReportInvoker invoker, TimeProvider timeProvider, HerokuMetricsInstruments instruments, SafeLogger logger) : IDisposable
+internal sealed class SampleSender(HerokuMetricsClientSource clients, TimeProvider timeProvider, HerokuMetricsInstruments instruments, SafeLogger logger) : IDisposable
 {
     // The Both schema's body is about 1.6 KB: one growth at most, once for the life of the reporter.
     private readonly ArrayBufferWriter<byte> _body = new(1024);
     private readonly ReportBodyWriter _bodyWriter = new();
 
-    // One source for every attempt, re-armed per attempt and reset after it: two new sources and a timer per report were
-    // half a kilobyte. Replaced only once cancelled. The caller's token cancels it through one registration per token. A
-    // regular report arms no timer at all: the next sampling tick ends it (EndTickAttempt), under the lock that also
-    // ends the attempt, so a tick can never cancel the attempt after it.
-    private readonly Lock _attemptLock = new();
-    private CancellationTokenSource? _timeout;
-    private bool _tickAttempt;
-    private CancellationToken _registeredFor;
-    private CancellationTokenRegistration _registration;
+    // One deadline for every attempt, re-armed per attempt: two new sources and a timer per report were half a kilobyte,
+    // and a regular report arms no timer at all (the next sampling tick ends it).
+    private readonly AttemptDeadline _deadline = new(timeProvider, logger);
 
     /// <summary>Sends one sample; returns on 2xx, throws <see cref="ReportFailedException"/> on anything else.</summary>
     /// <param name="sample">The sample to send.</param>
@@ -40,23 +34,36 @@ internal sealed class SampleSender(ReportInvoker invoker, TimeProvider timeProvi
         var endpoint = settings.Endpoint;
         _body.ResetWrittenCount();
         var count = _bodyWriter.Write(sample.Schema, sample.Counters, sample.Gauges, _body);
-        var timeoutSource = Arm(timeout, cancellationToken);
-        var sentAt = timeProvider.GetTimestamp();
         var payloadBytes = _body.WrittenCount;
+        HerokuMetricsClient client;
+        try
+        {
+            // A new handler lifetime builds the app's handlers, whose code may throw: a failed attempt like any other.
+            client = clients.Current;
+        }
+        catch (Exception ex)
+        {
+            throw Failure(Describe(ex, endpoint), "error", timeProvider.GetTimestamp(), payloadBytes);
+        }
+
+        // A Timeout set on the client's builder bounds the attempt too: the shorter wins.
+        timeout = client.EffectiveTimeout(timeout);
+        var attempt = _deadline.Arm(timeout, cancellationToken);
+        var sentAt = timeProvider.GetTimestamp();
         ReportResponse response;
         try
         {
-            using var request = HerokuMetricsClient.CreateRequest(endpoint, _body.WrittenMemory, count, settings.UserAgent, sample.MeasuredAt);
+            using var request = client.CreateRequest(endpoint, _body.WrittenMemory, count, settings.UserAgent, sample.MeasuredAt);
 
-            // A handler chain returns at the response headers and never reads the body: an endless one costs nothing.
-            using var answer = await invoker.Current.SendAsync(request, timeoutSource.Token).ConfigureAwait(false);
+            // The client returns at the response headers and never reads the body: an endless one costs nothing.
+            using var answer = await client.SendAsync(request, attempt).ConfigureAwait(false);
             response = HerokuMetricsClient.Read(answer, endpoint);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
         }
-        catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested)
+        catch (OperationCanceledException) when (_deadline.Expired)
         {
             throw Failure(
                 timeout is { } exact
@@ -72,7 +79,7 @@ internal sealed class SampleSender(ReportInvoker invoker, TimeProvider timeProvi
         }
         finally
         {
-            Disarm(timeoutSource);
+            _deadline.Disarm();
         }
 
         if (!response.IsSuccess)
@@ -86,82 +93,12 @@ internal sealed class SampleSender(ReportInvoker invoker, TimeProvider timeProvi
     }
 
     /// <summary>The sampler took the next sample: a regular report still in flight has reached its deadline.</summary>
-    public void EndTickAttempt()
-    {
-        lock (_attemptLock)
-        {
-            if (_tickAttempt && _timeout is { } source)
-            {
-                _ = Guard.Cancel(source);
-            }
-        }
-    }
+    public void EndTickAttempt() => _deadline.Tick();
 
     public void Dispose()
     {
-        _registration.Dispose();
-        Interlocked.Exchange(ref _timeout, null)?.Dispose();
-    }
-
-    private CancellationTokenSource Arm(TimeSpan? timeout, CancellationToken cancellationToken)
-    {
-        CancellationTokenSource source;
-        lock (_attemptLock)
-        {
-            // Published before the registration can fire, so a cancellation from now on reaches this source.
-            source = _timeout!;
-            if (source is null || source.IsCancellationRequested)
-            {
-                // A source the previous caller's token cancelled while no attempt was in flight (the loop's token at
-                // shutdown, before the flush) must not fail the next attempt at once. Made on the injected clock, unarmed
-                // when the tick is the deadline.
-                source?.Dispose();
-                _timeout = source = new CancellationTokenSource(timeout ?? Timeout.InfiniteTimeSpan, timeProvider);
-            }
-            else if (timeout is { } exact)
-            {
-                source.CancelAfter(exact);
-            }
-
-            _tickAttempt = timeout is null;
-        }
-
-        if (cancellationToken != _registeredFor)
-        {
-            _registration.Dispose();
-            _registeredFor = cancellationToken;
-            _registration = Guard.Register(cancellationToken, static s => ((SampleSender)s!).CancelCurrent(), this, logger);
-        }
-
-        if (cancellationToken.IsCancellationRequested)
-        {
-            // Cancelled while the previous source was being replaced: the callback may have reached that one instead.
-            _ = Guard.Cancel(source);
-        }
-
-        return source;
-    }
-
-    private void Disarm(CancellationTokenSource source)
-    {
-        lock (_attemptLock)
-        {
-            _tickAttempt = false;
-            if (!source.TryReset())
-            {
-                _timeout = null;
-                source.Dispose();
-            }
-        }
-    }
-
-    private void CancelCurrent()
-    {
-        // A source replaced and disposed meanwhile is no loss: the next attempt sees the caller's token cancelled.
-        if (Volatile.Read(ref _timeout) is { } source)
-        {
-            _ = Guard.Cancel(source);
-        }
+        _deadline.Dispose();
+        clients.Dispose();
     }
 
     /// <summary>Describes an exception for a log line: type and message of each inner exception, scrubbed of the URL's secrets.</summary>

@@ -16,6 +16,12 @@ internal sealed class Sample
     /// <summary>Gets or sets when it was taken on the steady clock, counted from the reporter's start: what ages are measured by.</summary>
     public TimeSpan TakenAt { get; set; }
 
+    /// <summary>
+    /// Gets or sets when the oldest counter increments it carries were taken (steady clock): its own time, or earlier when
+    /// an expired sample's counts were carried into it.
+    /// </summary>
+    public TimeSpan CountsSince { get; set; }
+
     /// <summary>Gets or sets the sampling interval it was taken at: how far apart it and the samples around it are.</summary>
     public TimeSpan Interval { get; set; }
 

@@ -1,17 +1,19 @@
 namespace HMetrics.Hosting.Reporting.Sampling;
 
 /// <summary>
-/// When samples are due: one interval apart, counted from the start so that late timer wake-ups never add up to drift.
+/// When samples are due: one interval apart, counted from the first, so that late timer wake-ups never add up to drift.
 /// </summary>
 /// <remarks>All times are offsets from the reporter's start. Pure arithmetic: the sampler owns the timer.</remarks>
-internal sealed class SampleSchedule(TimeSpan interval)
+/// <param name="interval">The sampling interval.</param>
+/// <param name="firstDue">When the first sample is due (<see cref="StartPhase"/>): at most one interval after the start.</param>
+internal sealed class SampleSchedule(TimeSpan interval, TimeSpan firstDue)
 {
-    private TimeSpan _last;
+    private TimeSpan _last = firstDue - interval;
 
     public TimeSpan Interval { get; private set; } = interval;
 
     /// <summary>Gets when the next sample is due.</summary>
-    public TimeSpan NextDue { get; private set; } = interval;
+    public TimeSpan NextDue { get; private set; } = firstDue;
 
     /// <summary>Records that the due sample was taken at <paramref name="now"/>; ticks missed meanwhile collapse into it.</summary>
     public void Taken(TimeSpan now)

@@ -28,6 +28,7 @@ internal sealed class Sampler : IDisposable
     /// <param name="clock">The reporter's steady clock: the schedule counts from its start, which may lie before this call.</param>
     /// <param name="logger">For a sample that could not be taken.</param>
     /// <param name="observer">Told of a sample the full backlog had to drop, and of the backlog's size.</param>
+    /// <param name="phase">Where in the first interval the first sample is taken.</param>
     /// <param name="sampled">Told that a sample is waiting.</param>
     public Sampler(
         RuntimeReader reader,
@@ -36,6 +37,7 @@ internal sealed class Sampler : IDisposable
         SteadyClock clock,
         SafeLogger logger,
         IReportingObserver observer,
+        StartPhase phase,
         Action sampled)
     {
         _reader = reader;
@@ -45,7 +47,7 @@ internal sealed class Sampler : IDisposable
         _observer = observer;
         _sampled = sampled;
         _schema = settings.Schema;
-        _schedule = new SampleSchedule(settings.PostInterval);
+        _schedule = new SampleSchedule(settings.PostInterval, phase.FirstDue(settings.PostInterval));
 
         // Held while the timer is made: a clock that fires it before CreateTimer returns (a test's fake clock, a stalled
         // thread) waits here until the timer can be re-armed.
@@ -106,10 +108,18 @@ internal sealed class Sampler : IDisposable
                 return;
             }
 
-            TryTake();
-            var now = _clock.Now;
-            _schedule.Taken(now);
-            _ = _timer.Change(_schedule.NextDue - now, Timeout.InfiniteTimeSpan);
+            try
+            {
+                TryTake();
+            }
+            finally
+            {
+                // Re-armed whatever the sample did: the timer is one-shot, so a failure that left here unarmed (the
+                // app's clock failing again while SamplingFailed is written) would stop sampling for good.
+                var now = _clock.Now;
+                _schedule.Taken(now);
+                _ = _timer.Change(_schedule.NextDue - now, Timeout.InfiniteTimeSpan);
+            }
         }
 
         _sampled();
@@ -119,10 +129,10 @@ internal sealed class Sampler : IDisposable
     {
         try
         {
-            var evicted = _backlog.Add(_clock.WallNow, _clock.Now, static (sample, self) => self.Read(sample), this);
-            if (evicted is { } at)
+            var (evicted, from, to) = _backlog.Add(_clock.WallNow, _clock.Now, static (sample, self) => self.Read(sample), this);
+            if (evicted > 0)
             {
-                _observer.Dropped(1, at, at, DropReason.Expired);
+                _observer.Dropped(evicted, from, to, DropReason.Expired);
             }
 
             _observer.BacklogChanged(_backlog.Count);

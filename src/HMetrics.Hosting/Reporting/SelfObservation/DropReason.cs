@@ -8,4 +8,7 @@ internal enum DropReason
 
     /// <summary>Still waiting when the host stopped, and the flush could not deliver them.</summary>
     Shutdown,
+
+    /// <summary>Older than the endpoint accepts, but its counter increments went into the next sample, which it still accepts.</summary>
+    Carried,
 }

@@ -106,8 +106,9 @@ internal sealed class FailureLog(SafeLogger logger, TimeProvider timeProvider)
 
     private static string Describe(DropReason reason) => reason switch
     {
-        DropReason.Shutdown => "the host stopped before the endpoint took them",
-        _ => "the endpoint no longer accepts measurements that old",
+        DropReason.Shutdown => "the host stopped before the endpoint took them, so those intervals stay empty on the charts",
+        DropReason.Carried => "the endpoint no longer accepts measurements that old, but it was up meanwhile, so their counters went into the next sample: the charts show those counts up to a minute late, and only the gauges of those intervals are missing",
+        _ => "the endpoint no longer accepts measurements that old, so those intervals stay empty on the charts",
     };
 
     private struct Drops

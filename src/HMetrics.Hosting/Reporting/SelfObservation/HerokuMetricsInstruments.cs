@@ -53,16 +53,9 @@ internal sealed class HerokuMetricsInstruments : IDisposable
     public void Sent(TimeSpan duration, int payloadBytes)
     {
         Volatile.Write(ref _backoffSeconds, 0);
-        try
-        {
-            _sent?.Add(1);
-            _duration?.Record(duration.TotalSeconds);
-            _payload?.Record(payloadBytes);
-        }
-        catch (Exception)
-        {
-            // The app's listener threw: this measurement is lost, nothing else.
-        }
+        Add(_sent, 1);
+        Record(_duration, duration.TotalSeconds);
+        Record(_payload, payloadBytes);
     }
 
     public void Failed(string reason, TimeSpan duration, int payloadBytes)
@@ -70,26 +63,17 @@ internal sealed class HerokuMetricsInstruments : IDisposable
         try
         {
             _failed?.Add(1, new KeyValuePair<string, object?>(ReasonTag, reason));
-            _duration?.Record(duration.TotalSeconds);
-            _payload?.Record(payloadBytes);
         }
         catch (Exception)
         {
             // The app's listener threw: this measurement is lost, nothing else.
         }
+
+        Record(_duration, duration.TotalSeconds);
+        Record(_payload, payloadBytes);
     }
 
-    public void Dropped(int samples)
-    {
-        try
-        {
-            _dropped?.Add(samples);
-        }
-        catch (Exception)
-        {
-            // The app's listener threw: this measurement is lost, nothing else.
-        }
-    }
+    public void Dropped(int samples) => Add(_dropped, samples);
 
     public void BackingOff(TimeSpan delay) => Volatile.Write(ref _backoffSeconds, delay.TotalSeconds);
 
@@ -107,6 +91,32 @@ internal sealed class HerokuMetricsInstruments : IDisposable
         catch (Exception)
         {
             // Disposing a meter tells its listeners (MeasurementsCompleted): theirs to fail, not the host's stop.
+        }
+    }
+
+    // One catch per measurement: a listener that throws for one instrument costs that measurement, not the report's others.
+    private static void Add(Counter<long>? counter, long value)
+    {
+        try
+        {
+            counter?.Add(value);
+        }
+        catch (Exception)
+        {
+            // The app's listener threw: this measurement is lost, nothing else.
+        }
+    }
+
+    private static void Record<T>(Histogram<T>? histogram, T value)
+        where T : struct
+    {
+        try
+        {
+            histogram?.Record(value);
+        }
+        catch (Exception)
+        {
+            // The app's listener threw: this measurement is lost, nothing else.
         }
     }
 

@@ -1,18 +1,12 @@
 using System.Net;
+using HMetrics.Hosting.Tests.Helpers;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Http;
-using Microsoft.Extensions.Options;
 
 namespace HMetrics.Hosting.Tests.Reporting.Delivery;
 
 /// <summary>One timeout source reused across attempts: a token cancelled between attempts must not fail the next one.</summary>
 public sealed class SampleSenderTests
 {
-    private sealed class Factory(HttpMessageHandler handler) : IHttpMessageHandlerFactory
-    {
-        public HttpMessageHandler CreateHandler(string name) => handler;
-    }
-
     /// <summary>Answers 200 unless the request's token is already cancelled, as a socket handler checks before sending.</summary>
     private sealed class TokenCheckingHandler : HttpMessageHandler
     {
@@ -33,10 +27,10 @@ public sealed class SampleSenderTests
         // The system clock on purpose (nothing waits on it): only its sources can be reset and reused, which is where
         // a source cancelled between attempts survived into the next one.
         var time = TimeProvider.System;
-        var options = new ServiceCollection().AddHttpClient(HerokuMetricsClient.Name).Services
-            .BuildServiceProvider().GetRequiredService<IOptionsMonitor<HttpClientFactoryOptions>>();
+        using var services = new ServiceCollection().AddHttpClient(HerokuMetricsClient.Name).ConfigurePrimaryHttpMessageHandler(() => handler).Services
+            .BuildServiceProvider();
         using var instruments = new HerokuMetricsInstruments(null);
-        using var sender = new SampleSender(new ReportInvoker(new Factory(handler), options, time), time, instruments, SafeLogger.None);
+        using var sender = new SampleSender(LibraryClient.Source(services, time), time, instruments, SafeLogger.None);
         Assert.True(ReporterSettings.TryCreate(new HerokuMetricsOptions { Endpoint = "http://127.0.0.1:9/metrics/x" }, null, out var settings));
         var sample = new Sample { MeasuredAt = time.GetUtcNow(), Schema = HerokuMetricsSchema.Go };
 

@@ -7,11 +7,11 @@ public sealed class SampleBacklogTests
 
     private static TimeSpan S(double seconds) => TimeSpan.FromSeconds(seconds);
 
-    // A sample taken at `seconds` on both clocks, marked with `mark` in its first counter.
-    private static DateTimeOffset? Add(SampleBacklog backlog, double seconds, double mark = 1) =>
+    // A sample taken at `seconds` on both clocks, marked with `mark` in its first counter; what had to make room.
+    private static (int Count, DateTimeOffset From, DateTimeOffset To) Add(SampleBacklog backlog, double seconds, double mark = 1) =>
         Add(backlog, T0.AddSeconds(seconds), S(seconds), mark);
 
-    private static DateTimeOffset? Add(SampleBacklog backlog, DateTimeOffset measuredAt, TimeSpan takenAt, double mark = 1) =>
+    private static (int Count, DateTimeOffset From, DateTimeOffset To) Add(SampleBacklog backlog, DateTimeOffset measuredAt, TimeSpan takenAt, double mark = 1) =>
         backlog.Add(measuredAt, takenAt, static (sample, m) => sample.Counters[0] = m, mark);
 
     [Fact]
@@ -43,35 +43,28 @@ public sealed class SampleBacklogTests
     }
 
     [Fact]
-    public void Expired_samples_are_dropped_with_their_span_but_never_the_one_in_flight()
+    public void The_oldest_is_dropped_or_carried_into_the_next_but_never_while_in_flight()
     {
         var backlog = new SampleBacklog(S(20));
-        for (var t = 20; t <= 100; t += 20)
-        {
-            _ = Add(backlog, t);
-        }
+        _ = Add(backlog, 20, mark: 3);
+        _ = Add(backlog, 40, mark: 5);
+        _ = Add(backlog, 60, mark: 7);
 
-        var (count, from, to) = backlog.DropTakenBefore(S(70));
-        Assert.Equal((3, T0.AddSeconds(20), T0.AddSeconds(60)), (count, from, to));
+        // Carried: the next keeps its own time and gauges, adds the counts and remembers how old they are.
+        Assert.Equal(T0.AddSeconds(20), backlog.MergeOldestIntoNext());
+        Assert.True(backlog.TryPeekOldest(out var carrier));
+        Assert.Equal((T0.AddSeconds(40), 8d, S(20)), (carrier.MeasuredAt, carrier.Counters[0], carrier.CountsSince));
 
-        Assert.True(backlog.TryBeginSend(out var inFlight));
-        Assert.Equal(0, backlog.DropTakenBefore(S(1000)).Count);
-        Assert.Equal(T0.AddSeconds(80), inFlight.MeasuredAt);
-    }
+        // Dropped whole.
+        Assert.Equal(T0.AddSeconds(40), backlog.DropOldest());
+        Assert.True(backlog.TryPeekOldest(out var last));
+        Assert.Equal(7, last.Counters[0]);
 
-    [Fact]
-    public void Age_is_measured_on_the_steady_clock_whatever_the_wall_clock_stamped()
-    {
-        var backlog = new SampleBacklog(S(20));
-
-        // The wall clock jumped back an hour between the two samples, then forward a day: ages do not care.
-        _ = Add(backlog, T0, S(20));
-        _ = Add(backlog, T0.AddHours(-1), S(40));
-        _ = Add(backlog, T0.AddDays(1), S(60));
-
-        Assert.Equal(1, backlog.DropTakenBefore(S(30)).Count);
-        Assert.True(backlog.TryPeekOldest(out var oldest));
-        Assert.Equal(S(40), oldest.TakenAt);
+        // In flight: neither.
+        Assert.True(backlog.TryBeginSend(out _));
+        Assert.Null(backlog.DropOldest());
+        Assert.Null(backlog.MergeOldestIntoNext());
+        Assert.Equal(1, backlog.Count);
     }
 
     [Fact]
@@ -81,7 +74,7 @@ public sealed class SampleBacklogTests
         Assert.Equal(3, backlog.Capacity);
         for (var t = 0; t < 3; t++)
         {
-            Assert.Null(Add(backlog, t, mark: t));
+            Assert.Equal(0, Add(backlog, t, mark: t).Count);
         }
 
         Assert.True(backlog.TryBeginSend(out var inFlight));
@@ -89,8 +82,8 @@ public sealed class SampleBacklogTests
         Assert.Same(inFlight, peeked);
 
         // Full with the head in flight: the spare slot takes one more, then the sample after the head makes room.
-        Assert.Null(Add(backlog, 3, mark: 3));
-        Assert.Equal(T0.AddSeconds(1), Add(backlog, 4, mark: 4));
+        Assert.Equal(0, Add(backlog, 3, mark: 3).Count);
+        Assert.Equal((1, T0.AddSeconds(1), T0.AddSeconds(1)), Add(backlog, 4, mark: 4));
         Assert.Equal(T0.AddSeconds(0), inFlight.MeasuredAt);
         Assert.Equal(0, inFlight.Counters[0]);
 
@@ -103,6 +96,35 @@ public sealed class SampleBacklogTests
         }
 
         Assert.Equal([T0.AddSeconds(2), T0.AddSeconds(3), T0.AddSeconds(4)], left);
+    }
+
+    [Fact]
+    public void When_several_samples_must_make_room_at_once_all_of_them_are_reported()
+    {
+        // A reload to a longer interval shrinks the ring (12 slots to 2) while ten samples wait: the next sample pushes
+        // out nine, and says so, so that each is counted as dropped rather than lost without a word.
+        var backlog = new SampleBacklog(S(20));
+        for (var t = 1; t <= 10; t++)
+        {
+            _ = Add(backlog, t);
+        }
+
+        backlog.Resize(TimeSpan.FromMinutes(5));
+
+        Assert.Equal((9, T0.AddSeconds(1), T0.AddSeconds(9)), Add(backlog, 11));
+        Assert.Equal(2, backlog.Count);
+
+        // A failed send that held the spare slot: once it ends, the next sample pushes out two.
+        var full = new SampleBacklog(TimeSpan.FromMinutes(2)); // capacity 3
+        for (var t = 1; t <= 3; t++)
+        {
+            _ = Add(full, t);
+        }
+
+        Assert.True(full.TryBeginSend(out _));
+        Assert.Equal(0, Add(full, 4).Count);
+        full.EndSend(remove: false);
+        Assert.Equal((2, T0.AddSeconds(1), T0.AddSeconds(2)), Add(full, 5));
     }
 
     [Fact]
