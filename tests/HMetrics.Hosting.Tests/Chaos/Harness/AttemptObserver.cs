@@ -19,7 +19,7 @@ internal sealed class AttemptObserver(string host, AttemptTracker tracker, Chaos
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var measurementsTime = request.Headers.NonValidated.TryGetValues("Measurements-Time", out var values) ? values.ToString() : null;
-        var attempt = tracker.Begin(host, measurementsTime, clock.Elapsed);
+        var attempt = tracker.Begin(host, measurementsTime, clock.Elapsed, cancellationToken);
         _ = request.Headers.TryAddWithoutValidation(Header, attempt.Id);
 
         // Not RunContinuationsAsynchronously: the library must resume inside CompleteAsync (see the remarks).
@@ -34,12 +34,15 @@ internal sealed class AttemptObserver(string host, AttemptTracker tracker, Chaos
             inner = Task.FromException<HttpResponseMessage>(ex);
         }
 
-        _ = CompleteAsync(inner, answered, attempt);
+        // A cancellation (the library's deadline, often queued on the thread pool; a stop) sets a held request moving.
+        var cancelled = cancellationToken.UnsafeRegister(static s => ((AttemptTracker)s!).Changed.Pulse(), tracker);
+        _ = CompleteAsync(inner, answered, attempt, cancelled);
         return answered.Task;
     }
 
-    private async Task CompleteAsync(Task<HttpResponseMessage> inner, TaskCompletionSource<HttpResponseMessage> answered, Attempt attempt)
+    private async Task CompleteAsync(Task<HttpResponseMessage> inner, TaskCompletionSource<HttpResponseMessage> answered, Attempt attempt, CancellationTokenRegistration cancelled)
     {
+        using var registration = cancelled;
         try
         {
             HttpResponseMessage response;

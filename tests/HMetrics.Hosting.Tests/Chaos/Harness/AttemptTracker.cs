@@ -11,6 +11,7 @@ internal sealed class AttemptTracker
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Attempt> _attempts = new(StringComparer.Ordinal);
     private readonly HashSet<string> _senders = new(StringComparer.Ordinal);
+
     private int _next;
 
     /// <summary>Pulsed whenever an attempt begins, ends, parks or resumes, or a host's activation changes.</summary>
@@ -27,12 +28,12 @@ internal sealed class AttemptTracker
         }
     }
 
-    public Attempt Begin(string host, string? measurementsTime, TimeSpan sentAt)
+    public Attempt Begin(string host, string? measurementsTime, TimeSpan sentAt, CancellationToken token)
     {
         Attempt attempt;
         lock (_lock)
         {
-            attempt = new Attempt(string.Create(CultureInfo.InvariantCulture, $"{host}-{++_next}"), host, measurementsTime, sentAt);
+            attempt = new Attempt(string.Create(CultureInfo.InvariantCulture, $"{host}-{++_next}"), host, measurementsTime, sentAt, token);
             _attempts.Add(attempt.Id, attempt);
             _ = _senders.Add(host);
         }

@@ -31,9 +31,7 @@ internal sealed class ChaosHost : IAsyncDisposable
     private readonly RunEndpoint _endpoint;
     private readonly AttemptTracker _tracker;
     private readonly List<string> _failures = [];
-    private readonly TaskCompletionSource _activated = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly MetricsHost _host;
-    private readonly HostClock _clock;
     private volatile bool _stopping;
     private bool _started;
     private TimeSpan? _stopDuration;
@@ -46,11 +44,6 @@ internal sealed class ChaosHost : IAsyncDisposable
         _plan = plan;
         _endpoint = run.Endpoint;
         _tracker = run.Tracker;
-        var clock = _clock = new HostClock(run.Clock, () =>
-        {
-            _ = _activated.TrySetResult();
-            _tracker.Changed.Pulse();
-        });
 
         var userInfo = run.Scenario.EndpointUserInfo is { } info ? info + "@" : string.Empty;
         var url = $"{(plan.Proxied ? "https" : "http")}://{userInfo}127.0.0.1:{run.ServerPort}{run.Scenario.Path}";
@@ -58,7 +51,7 @@ internal sealed class ChaosHost : IAsyncDisposable
         var calls = plan.Handlers.Select(_ => new long[1]).ToArray();
         _host = MetricsHost.Create(settings, services =>
         {
-            _ = services.AddSingleton<TimeProvider>(clock);
+            _ = services.AddSingleton<TimeProvider>(run.Clock);
             _ = services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
             _ = services.AddHealthChecks().AddHerokuMetrics();
             if (run.Scenario.Logging is { } logging)
@@ -102,19 +95,24 @@ internal sealed class ChaosHost : IAsyncDisposable
 
     public bool Running => _started && _stopDuration is null;
 
-    /// <summary>Completes once the reporter is live (its first timer exists) or its execution has ended.</summary>
-    public bool Activated => _activated.Task.IsCompleted;
+    /// <summary>
+    /// Gets whether the reporter has made its decision at start: it reports (its sampler exists) or idles, or its
+    /// execution has ended, or the host never started. Activation runs on the thread pool after the host has started.
+    /// </summary>
+    public bool Activated =>
+        !_started || Reporter()?.ExecuteTask is not { IsCompleted: false } || Status().State != HerokuMetricsState.NotStarted;
 
     /// <summary>
-    /// Gets whether the reporter holds a sample but has neither sent anything yet nor made any timer but the sampler's:
-    /// its delivery loop is still on its way from activation (on the thread pool, where the run cannot follow it), and
-    /// fake time must not move on until it arrives, or it would decide on a time that has since passed.
+    /// Gets whether the reporter holds a sample but has sent nothing yet: its delivery loop is still on its way from
+    /// activation, on the thread pool, where the run cannot follow it, and fake time must not move on until it arrives, or
+    /// it would decide on a time that has since passed. From its first POST on, the loop runs inline in the run's steps
+    /// and in the answers' completions, which the run follows.
     /// </summary>
-    /// <remarks>From its first POST on, the loop runs inline in the run's steps and the answers' completions, which the run follows.</remarks>
+    /// <remarks>Relies on the library sending a sample it holds at once when nothing has failed yet; were it ever to wait first, the run would stall here and say so.</remarks>
     public bool AwaitingFirstSend =>
-        Running && Activated && _clock.TimersCreated <= 1 && !_tracker.HasSent(Name)
+        Running && Activated && !_tracker.HasSent(Name)
         && Reporter()?.ExecuteTask is { IsCompleted: false }
-        && _host.Host.Services.GetRequiredService<IHerokuMetricsStatusProvider>().Current.Backlog > 0;
+        && Status().Backlog > 0;
 
     public async Task StartAsync()
     {
@@ -126,25 +124,6 @@ internal sealed class ChaosHost : IAsyncDisposable
         catch (Exception ex)
         {
             _failures.Add("StartAsync threw (the host does not start): " + ex);
-            _ = _activated.TrySetResult();
-            return;
-        }
-
-        if (Reporter()?.ExecuteTask is { } execution)
-        {
-            _ = execution.ContinueWith(
-                ended =>
-                {
-                    _ = _activated.TrySetResult();
-                    _tracker.Changed.Pulse();
-                },
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
-        }
-        else
-        {
-            _ = _activated.TrySetResult();
         }
     }
 
@@ -183,7 +162,7 @@ internal sealed class ChaosHost : IAsyncDisposable
             _stopping = false;
         }
 
-        _status = _host.Host.Services.GetRequiredService<IHerokuMetricsStatusProvider>().Current;
+        _status = Status();
         try
         {
             var report = await _host.Host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
@@ -206,7 +185,7 @@ internal sealed class ChaosHost : IAsyncDisposable
         _status?.DroppedSamples ?? 0,
         _status?.Backlog ?? 0,
         _health,
-        _started && _activated.Task.IsCompleted && _status?.State != HerokuMetricsState.NotStarted);
+        _started && _status?.State != HerokuMetricsState.NotStarted);
 
     /// <summary>Gets the disposed host's service provider, weakly: alive long after disposal means something still holds the host.</summary>
     public WeakReference? Disposed { get; private set; }
@@ -225,6 +204,8 @@ internal sealed class ChaosHost : IAsyncDisposable
 
         await Task.CompletedTask;
     }
+
+    private HerokuMetricsStatus Status() => _host.Host.Services.GetRequiredService<IHerokuMetricsStatusProvider>().Current;
 
     private BackgroundService? Reporter() =>
         _host.Host.Services.GetServices<IHostedService>().OfType<HerokuMetricsReporter>().FirstOrDefault();

@@ -174,9 +174,11 @@ internal sealed class ChaosRun
         return false;
     }
 
-    // Waits (on signals) until every POST in flight is answered or held for fake time and every started host is live, its
-    // delivery loop included (ChaosHost.AwaitingFirstSend); false once the process failed to become quiet (the run then
-    // goes straight to stopping its hosts).
+    // Waits until the process is quiet: every POST in flight answered (and the library gone back to waiting) or held by
+    // the test for fake time and not cancelled, every started host live (its delivery loop included), and nothing queued
+    // on the thread pool. Waits on signals for the first; activation and the pool's queue give none, so they are looked
+    // at again after each pass through the queue, and must look quiet twice in a row. False once the process failed to become quiet within the bound (the run then goes
+    // straight to stopping its hosts).
     private async Task<bool> SettleAsync()
     {
         if (_stalled)
@@ -185,29 +187,47 @@ internal sealed class ChaosRun
         }
 
         var clock = Stopwatch.StartNew();
+        var emptyLooks = 0;
         while (true)
         {
             var changed = _run.Tracker.Changed.Next;
             var moving = _run.Tracker.Moving();
             var starting = _hosts.Where(h => h.Running && (!h.Activated || h.AwaitingFirstSend)).ToList();
-            if (moving.Count == 0 && starting.Count == 0)
-            {
-                return true;
-            }
-
             var remaining = SettleBound - clock.Elapsed;
-            try
-            {
-                await changed.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
-            }
-            catch (TimeoutException)
+            if (remaining <= TimeSpan.Zero)
             {
                 _stalled = true;
                 _stalls.Add(
                     $"at {ChaosStep.Format(_run.Clock.Elapsed)} the process did not become quiet within {SettleBound.TotalSeconds} s (real): " +
-                    $"attempts still in flight [{string.Join(", ", moving.Select(a => a.Id))}], hosts not live [{string.Join(", ", starting.Select(h => h.Name))}]");
+                    $"attempts still in flight [{string.Join(", ", moving.Select(a => a.Id))}], hosts not live [{string.Join(", ", starting.Select(h => h.Name))}], " +
+                    $"{ThreadPool.PendingWorkItemCount} work items queued on the thread pool");
                 return false;
             }
+
+            if (moving.Count > 0)
+            {
+                emptyLooks = 0;
+                try
+                {
+                    await changed.WaitAsync(remaining);
+                }
+                catch (TimeoutException)
+                {
+                }
+
+                continue;
+            }
+
+            // Activation, and some work the library queues (a deadline's cancellation, queued behind work already queued),
+            // run on the pool, where no signal follows them: a host must have decided at start, the queue must have been
+            // picked up, and what its work did must show.
+            emptyLooks = starting.Count == 0 && ThreadPool.PendingWorkItemCount == 0 ? emptyLooks + 1 : 0;
+            if (emptyLooks >= 2)
+            {
+                return true;
+            }
+
+            await Task.Yield();
         }
     }
 }
