@@ -8,13 +8,19 @@ namespace HMetrics.Hosting.Tests.Chaos.Generation;
 /// logger factory throw before any provider is asked to log, so the library's line is lost for every provider.
 /// </param>
 /// <param name="Categories">The category prefixes it misbehaves for; other categories (the host's own) are left alone.</param>
+/// <param name="HoldStarted">
+/// When above zero, writing the library's <c>Started</c> line (on activation, on the thread pool, after the sampler is
+/// made and before delivery begins) blocks the library's thread for this much fake time, as a sink with a full pipe
+/// would: samples pile up before the first POST.
+/// </param>
 internal sealed record LoggingPlan(
     bool First,
     IReadOnlyList<string> Categories,
     CallFault CreateLogger,
     CallFault IsEnabled,
     CallFault Log,
-    CallFault BeginScope)
+    CallFault BeginScope,
+    TimeSpan HoldStarted)
 {
     public bool Covers(string category) => Categories.Any(p => category.StartsWith(p, StringComparison.Ordinal));
 
@@ -25,5 +31,6 @@ internal sealed record LoggingPlan(
 
     public override string ToString() =>
         $"a provider {(First ? "first in line" : "after the capture")} for categories {string.Join(", ", Categories.Select(c => c + "*"))}: " +
-        $"CreateLogger {CreateLogger}; IsEnabled {IsEnabled}; Log {Log}; BeginScope {BeginScope}";
+        $"CreateLogger {CreateLogger}; IsEnabled {IsEnabled}; Log {Log}; BeginScope {BeginScope}" +
+        (HoldStarted > TimeSpan.Zero ? $"; the Started line blocks the library's thread for {ChaosStep.Format(HoldStarted)} (fake)" : string.Empty);
 }

@@ -152,6 +152,7 @@ internal static class ScenarioGenerator
         var isEnabled = CallFault(rng, throwsOnly: false);
         var log = CallFault(rng, throwsOnly: false);
         var scope = CallFault(rng, throwsOnly: false);
+        var holdStarted = rng.Next(4) == 0 ? Ms(rng.Next(1_000, 60_001)) : TimeSpan.Zero;
 
         // A provider that throws from CreateLogger for every call leaves little else to see: rarer than the others.
         if (createLogger.Kind == FaultKind.Throw && rng.Next(3) != 0)
@@ -159,7 +160,7 @@ internal static class ScenarioGenerator
             createLogger = Generation.CallFault.None;
         }
 
-        return present ? new LoggingPlan(first, categories, createLogger, isEnabled, log, scope) : null;
+        return present ? new LoggingPlan(first, categories, createLogger, isEnabled, log, scope, holdStarted) : null;
     }
 
     private static CallFault CallFault(Random rng, bool throwsOnly)

@@ -21,6 +21,9 @@ internal sealed class ChaosHost : IAsyncDisposable
     /// <summary>The host's shutdown timeout: a stop that reaches it waited for something that never came.</summary>
     public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(8);
 
+    /// <summary>How long (real time) a new host's delivery loop may take to send the sample it holds: activation takes milliseconds.</summary>
+    public static readonly TimeSpan FirstSendGrace = TimeSpan.FromSeconds(1);
+
     /// <summary>
     /// The library client's handler lifetime (real time): short, so the client factory lets go of a disposed host's
     /// handlers within seconds (after their lifetime and its 10-second cleanup tick) rather than the default 2 minutes.
@@ -32,6 +35,8 @@ internal sealed class ChaosHost : IAsyncDisposable
     private readonly AttemptTracker _tracker;
     private readonly List<string> _failures = [];
     private readonly MetricsHost _host;
+    private readonly ChaosLoggerProvider? _logging;
+    private Stopwatch? _awaitingSince;
     private volatile bool _stopping;
     private bool _started;
     private TimeSpan? _stopDuration;
@@ -49,15 +54,15 @@ internal sealed class ChaosHost : IAsyncDisposable
         var url = $"{(plan.Proxied ? "https" : "http")}://{userInfo}127.0.0.1:{run.ServerPort}{run.Scenario.Path}";
         var settings = MetricsHost.Settings(url, [.. plan.Settings()]);
         var calls = plan.Handlers.Select(_ => new long[1]).ToArray();
+        var logging = _logging = run.Scenario.Logging is { } loggingPlan ? new ChaosLoggerProvider(loggingPlan, run.Holds) : null;
         _host = MetricsHost.Create(settings, services =>
         {
             _ = services.AddSingleton<TimeProvider>(run.Clock);
             _ = services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
             _ = services.AddHealthChecks().AddHerokuMetrics();
-            if (run.Scenario.Logging is { } logging)
+            if (logging is { } provider)
             {
-                var provider = new ChaosLoggerProvider(logging);
-                if (logging.First)
+                if (provider.Plan.First)
                 {
                     services.Insert(0, ServiceDescriptor.Singleton<ILoggerProvider>(provider));
                 }
@@ -97,10 +102,12 @@ internal sealed class ChaosHost : IAsyncDisposable
 
     /// <summary>
     /// Gets whether the reporter has made its decision at start: it reports (its sampler exists) or idles, or its
-    /// execution has ended, or the host never started. Activation runs on the thread pool after the host has started.
+    /// execution has ended, or the host never started, or a hostile sink holds its activation for fake time. Activation
+    /// runs on the thread pool after the host has started.
     /// </summary>
     public bool Activated =>
-        !_started || Reporter()?.ExecuteTask is not { IsCompleted: false } || Status().State != HerokuMetricsState.NotStarted;
+        !_started || Reporter()?.ExecuteTask is not { IsCompleted: false } || Status().State != HerokuMetricsState.NotStarted
+        || _logging?.Holding == true;
 
     /// <summary>
     /// Gets whether the reporter holds a sample but has sent nothing yet: its delivery loop is still on its way from
@@ -108,11 +115,27 @@ internal sealed class ChaosHost : IAsyncDisposable
     /// it would decide on a time that has since passed. From its first POST on, the loop runs inline in the run's steps
     /// and in the answers' completions, which the run follows.
     /// </summary>
-    /// <remarks>Relies on the library sending a sample it holds at once when nothing has failed yet; were it ever to wait first, the run would stall here and say so.</remarks>
-    public bool AwaitingFirstSend =>
-        Running && Activated && !_tracker.HasSent(Name)
-        && Reporter()?.ExecuteTask is { IsCompleted: false }
-        && Status().Backlog > 0;
+    /// <remarks>
+    /// A loop that failed before its first POST (and waits on a timer) sends nothing: after <see cref="FirstSendGrace"/>
+    /// of real time the host no longer counts as on its way.
+    /// </remarks>
+    public bool AwaitingFirstSend
+    {
+        get
+        {
+            var awaiting = Running && Activated && !_tracker.HasSent(Name) && _logging?.Holding != true
+                && Reporter()?.ExecuteTask is { IsCompleted: false }
+                && Status().Backlog > 0;
+            if (!awaiting)
+            {
+                _awaitingSince = null;
+                return false;
+            }
+
+            _awaitingSince ??= Stopwatch.StartNew();
+            return _awaitingSince.Elapsed < FirstSendGrace;
+        }
+    }
 
     public async Task StartAsync()
     {

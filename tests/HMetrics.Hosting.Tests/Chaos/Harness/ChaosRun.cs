@@ -42,11 +42,12 @@ internal sealed class ChaosRun
         using var runEnded = new CancellationTokenSource();
         var clock = new ChaosClock();
         var tracker = new AttemptTracker();
+        var holds = new ThreadHolds(clock, tracker.Changed);
         var endpoint = new RunEndpoint(scenario.Endpoint, clock, tracker, runEnded.Token);
         using var route = server.Route(scenario.Path, endpoint.HandleAsync);
         using var meters = new ChaosMeterListener(scenario.Meters);
         using var activities = new ChaosActivityListener(scenario.Activities);
-        var run = new ChaosRun(scenario, new RunContext(scenario, clock, tracker, endpoint, server.Port, proxy));
+        var run = new ChaosRun(scenario, new RunContext(scenario, clock, tracker, holds, endpoint, server.Port, proxy));
         RunEvidence evidence;
         try
         {
@@ -68,6 +69,7 @@ internal sealed class ChaosRun
         }
         finally
         {
+            holds.ReleaseAll();
             await runEnded.CancelAsync();
             foreach (var host in run._hosts)
             {
@@ -140,6 +142,8 @@ internal sealed class ChaosRun
 
     private async Task StopAsync(ChaosHost host)
     {
+        // A stop waits for the reporter's execution, which a held thread would keep from ending.
+        _run.Holds.ReleaseAll();
         var before = ProcessReading.Now();
         await host.StopAsync();
         _lastStop = new CounterBracket(before, ProcessReading.Now());
@@ -156,13 +160,15 @@ internal sealed class ChaosRun
                 return false;
             }
 
-            var next = _run.Clock.NextDue();
+            var next = Earliest(_run.Clock.NextDue(), _run.Holds.NextRelease());
             var to = next is { } due && due < target ? due : target;
             if (_run.Clock.AdvanceTo(to) is { } thrown)
             {
                 _aborts.Add($"at {ChaosStep.Format(_run.Clock.Elapsed)} a timer callback threw, which on a real timer thread ends the process: {thrown}");
                 return false;
             }
+
+            _run.Holds.ReleaseDue();
 
             if (to >= target)
             {
@@ -173,6 +179,8 @@ internal sealed class ChaosRun
         _stalls.Add($"at {ChaosStep.Format(_run.Clock.Elapsed)} timers kept coming due without fake time reaching {ChaosStep.Format(target)}: {_run.Clock.Armed()}");
         return false;
     }
+
+    private static TimeSpan? Earliest(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : a < b ? a : b;
 
     // Waits until the process is quiet: every POST in flight answered (and the library gone back to waiting) or held by
     // the test for fake time and not cancelled, every started host live (its delivery loop included), and nothing queued

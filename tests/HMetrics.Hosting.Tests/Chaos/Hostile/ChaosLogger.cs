@@ -19,5 +19,5 @@ internal sealed class ChaosLogger(ChaosLoggerProvider provider) : ILogger
     }
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-        provider.OnLog();
+        provider.OnLog(eventId);
 }
