@@ -73,8 +73,8 @@ public sealed class HerokuMetricsOptions
     /// Gets or sets the longest delay between two attempts, jitter and <c>Retry-After</c> included.
     /// </summary>
     /// <value>
-    /// Defaults to 30 seconds: a dyno must notice a recovered endpoint while its backlog is still within the endpoint's
-    /// four-minute window, and 30 s keeps retries against a down endpoint below the normal reporting load. Between 10 ms and 1 day.
+    /// Defaults to 20 seconds, not the Go package's 10 minutes: a dyno must notice a recovered endpoint while its backlog is
+    /// still within the endpoint's four-minute window. Between 10 ms and 1 day.
     /// </value>
     public TimeSpan MaxBackoff { get; set; } = DefaultMaxBackoff;
 

@@ -214,7 +214,7 @@ internal sealed class FleetSimulator(int dynos, TimeSpan postInterval, TimeSpan 
             // The callback throws; Polly waits its delay and calls it again: a new run. Past the precomputed attempts Polly's
             // delay is at its cap: the last one stands in for it.
             var polly = At(delays[Math.Min(attempt++, delays.Length - 1)]);
-            var delay = DeliveryRetry.Override(Down, machine.RetryPaid, settings) ?? polly;
+            var delay = DeliveryRetry.Override(Down, machine.RetryDelay(settings), settings) ?? polly;
             machine.Retrying(Down.Kind, Down.Message, delay);
             t += delay;
             tally.MostAttempts = Math.Max(tally.MostAttempts, attempt);

@@ -33,5 +33,5 @@ internal static class LibraryPolicy
 
     /// <summary>The library's retry options for <paramref name="options"/>, exactly as the delivery loop builds them.</summary>
     public static RetryStrategyOptions RetryOptions(HerokuMetricsOptions options, Func<OnRetryArguments<object>, ValueTask> onRetry) =>
-        DeliveryRetry.Create(Settings(options), static () => false, onRetry);
+        DeliveryRetry.Create(Settings(options), static () => null, onRetry);
 }

@@ -17,25 +17,28 @@ public sealed class LibraryPolicyTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void The_pacer_ramps_in_then_drains_calmly_and_urgently_once_the_endpoint_flaps_in_whole_milliseconds()
+    public void The_pacer_ramps_in_then_drains_calmly_urgently_or_quickly_in_whole_milliseconds()
     {
         var interval = TimeSpan.FromSeconds(20);
 
         // Jitter off: the middle of each range.
-        Assert.Equal(TimeSpan.FromMilliseconds(17_000), DrainPacer.RampInGap(interval));
-        Assert.Equal(TimeSpan.FromMilliseconds(14_000), DrainPacer.CalmGap(interval));
-        Assert.Equal(TimeSpan.FromMilliseconds(11_200), DrainPacer.UrgentGap(interval));
+        Assert.Equal(TimeSpan.FromMilliseconds(28_000), DrainPacer.RampInGap(interval));
+        Assert.Equal(TimeSpan.FromMilliseconds(17_500), DrainPacer.CalmGap(interval));
+        Assert.Equal(TimeSpan.FromMilliseconds(12_000), DrainPacer.UrgentGap(interval));
+        Assert.Equal(TimeSpan.FromMilliseconds(2_000), DrainPacer.QuickGap(interval));
 
-        // Jitter on: one sample in [0, 1) per gap, across the range; never more than an interval, so no sample is older
-        // when sent than the one before it.
-        Assert.Equal(TimeSpan.FromMilliseconds(14_000), DrainPacer.RampInGap(interval, 0));
-        Assert.Equal(TimeSpan.FromMilliseconds(19_999), DrainPacer.RampInGap(interval, 0.99995));
-        Assert.Equal(TimeSpan.FromMilliseconds(10_000), DrainPacer.CalmGap(interval, 0));
-        Assert.Equal(TimeSpan.FromMilliseconds(17_999), DrainPacer.CalmGap(interval, 0.99995));
-        Assert.Equal(TimeSpan.FromMilliseconds(8_000), DrainPacer.UrgentGap(interval, 0));
-        Assert.Equal(TimeSpan.FromMilliseconds(14_399), DrainPacer.UrgentGap(interval, 0.99995));
-        Assert.Equal(TimeSpan.FromMilliseconds(19_999), DrainPacer.RampInGap(interval, Math.BitDecrement(1.0)));
-        Assert.Equal(TimeSpan.FromMilliseconds(5), DrainPacer.UrgentGap(TimeSpan.FromMilliseconds(10)));
+        // Jitter on: one sample in [0, 1) per gap, across the range. Drain gaps never exceed an interval, so no sample is
+        // older when sent than the one before it; the ramp-in can (up to 2 intervals), and is cut short at the head's expiry.
+        Assert.Equal(TimeSpan.FromMilliseconds(16_000), DrainPacer.RampInGap(interval, 0));
+        Assert.Equal(TimeSpan.FromMilliseconds(39_998), DrainPacer.RampInGap(interval, 0.99995));
+        Assert.Equal(TimeSpan.FromMilliseconds(15_000), DrainPacer.CalmGap(interval, 0));
+        Assert.Equal(TimeSpan.FromMilliseconds(19_999), DrainPacer.CalmGap(interval, 0.99995));
+        Assert.Equal(TimeSpan.FromMilliseconds(9_000), DrainPacer.UrgentGap(interval, 0));
+        Assert.Equal(TimeSpan.FromMilliseconds(14_999), DrainPacer.UrgentGap(interval, 0.99995));
+        Assert.Equal(TimeSpan.FromMilliseconds(1_000), DrainPacer.QuickGap(interval, 0));
+        Assert.Equal(TimeSpan.FromMilliseconds(2_999), DrainPacer.QuickGap(interval, 0.99995));
+        Assert.True(DrainPacer.CalmGap(interval, Math.BitDecrement(1.0)) <= interval);
+        Assert.Equal(TimeSpan.FromMilliseconds(6), DrainPacer.UrgentGap(TimeSpan.FromMilliseconds(10)));
     }
 
     [Fact]
@@ -44,7 +47,7 @@ public sealed class LibraryPolicyTests(ITestOutputHelper output)
         var defaults = new HerokuMetricsOptions();
 
         Assert.Equal(
-            "library defaults: MaxBackoff 30 s, jitter on, InitialBackoff 1 s",
+            "library defaults: MaxBackoff 20 s, jitter on, InitialBackoff 1 s",
             FleetFixture.DefaultsName(defaults));
         Assert.Equal(TimeSpan.FromSeconds(20), defaults.PostInterval);
         Assert.Equal(TimeSpan.FromMinutes(5), defaults.BackoffResetAfter);

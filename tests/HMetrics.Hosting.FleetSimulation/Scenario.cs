@@ -21,6 +21,9 @@ internal sealed record Scenario(string Name, double Horizon, (double From, doubl
 
     public static Scenario Outage1Min { get; } = new("1-min outage", Hour, [(OutageStart, OutageStart + 60)], 0);
 
+    /// <summary>Shorter than the endpoint's window (3 min 30 s) with a dyno's detection to spare: nothing may be lost.</summary>
+    public static Scenario Outage3Min { get; } = new("3-min outage", Hour, [(OutageStart, OutageStart + 180)], 0);
+
     public static Scenario Outage10Min { get; } = new("10-min outage", Hour, [(OutageStart, OutageStart + 600)], 0);
 
     /// <summary>30 s down, 30 s up, for 20 minutes.</summary>
@@ -49,7 +52,7 @@ internal sealed record Scenario(string Name, double Horizon, (double From, doubl
         t => 0.25 * (1 - Math.Cos(2 * Math.PI * t / Hour)));
 
     public static IReadOnlyList<Scenario> All { get; } =
-        [Steady, Outage1Min, Outage10Min, Flapping, Restart1000, RestartAll, Degraded10, Degraded30, Degraded50, DegradedVarying];
+        [Steady, Outage1Min, Outage3Min, Outage10Min, Flapping, Restart1000, RestartAll, Degraded10, Degraded30, Degraded50, DegradedVarying];
 
     /// <summary>Gets whether the endpoint is fully down for a while: the recovery and while-down goals apply.</summary>
     public bool HasOutage => Down.Length > 0;

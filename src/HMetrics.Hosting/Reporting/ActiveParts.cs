@@ -45,9 +45,17 @@ internal sealed class ActiveParts : IDisposable
 
     /// <summary>Stops sampling and, once delivery has ended, flushes: the final sample, then the backlog.</summary>
     /// <param name="deliveryEnded">Whether the delivery loop has ended; if the host stopped waiting for it, nothing is sent.</param>
+    /// <param name="givenNoTime">Whether the host's stop token was already cancelled when stopping began.</param>
     /// <param name="cancellationToken">The host's stop token.</param>
-    public Task StopAsync(bool deliveryEnded, CancellationToken cancellationToken)
+    public Task StopAsync(bool deliveryEnded, bool givenNoTime, CancellationToken cancellationToken)
     {
+        if (givenNoTime)
+        {
+            _sampler!.Stop();
+            _delivery.Abandon(FlushBound.NoTimeGiven);
+            return Task.CompletedTask;
+        }
+
         if (!deliveryEnded)
         {
             _sampler!.Stop();

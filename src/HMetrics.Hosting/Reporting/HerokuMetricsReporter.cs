@@ -53,6 +53,9 @@ internal sealed class HerokuMetricsReporter : BackgroundService
     /// <inheritdoc/>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        // A token cancelled before stop began is the host giving no time at all, not a shutdown timeout that elapsed: the
+        // reason logged for what is lost must say which.
+        var givenNoTime = cancellationToken.IsCancellationRequested;
         try
         {
             await base.StopAsync(cancellationToken).ConfigureAwait(false);
@@ -65,7 +68,7 @@ internal sealed class HerokuMetricsReporter : BackgroundService
 
             // The delivery loop must be over before the flush touches the backlog; if the host gave up waiting, delivery
             // only counts what is left.
-            await active.StopAsync(ExecuteTask is { IsCompleted: true }, cancellationToken).ConfigureAwait(false);
+            await active.StopAsync(ExecuteTask is { IsCompleted: true }, givenNoTime, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

@@ -100,7 +100,7 @@ public sealed class DurationFloorTests
         options.Endpoint = Url;
         Assert.True(Validate(options).Succeeded);
         Assert.True(ReporterSettings.TryCreate(options, null, out var settings));
-        var retryOptions = DeliveryRetry.Create(settings!, static () => false, _ => default);
+        var retryOptions = DeliveryRetry.Create(settings!, static () => null, _ => default);
 
         // Polly's exponential delay starts at InitialBackoff; a Retry-After a tick away is raised to it.
         Assert.Equal(TimeSpan.FromMilliseconds(10), retryOptions.Delay);

@@ -102,7 +102,7 @@ internal sealed class DeliveryLoop
         var settings = _settings.Current;
         if (hostToken.IsCancellationRequested)
         {
-            _machine.Stop("the host gave the reporter no time to stop (its stop token was already cancelled)");
+            _machine.Stop(FlushBound.NoTimeGiven);
             return;
         }
 

@@ -30,9 +30,40 @@ internal sealed class DeliveryStateMachine(SampleBacklog backlog, IReportingObse
     private (PacingPlan Plan, bool Waited, bool QuickRetry) _inFlight;
     private int _flushed;
     private bool _retryAfterAsked;
+    private TimeSpan _failedAt;
+    private TimeSpan _newestAtFailure;
 
     /// <summary>Gets whether the last failure was paid for by the retry budget, so Polly retries it after the initial backoff.</summary>
     public bool RetryPaid { get; private set; }
+
+    /// <summary>
+    /// The delay the retry budget sets for the failure just handled, in place of Polly's: the initial backoff when it paid
+    /// for the retry; when it did not, the wait for the next sampling tick, unless Polly's own delay can be longer than an
+    /// interval (<c>MaxBackoff</c> above <c>PostInterval</c>), in which case Polly's stands and the retry still waits for a
+    /// sample newer than the failure.
+    /// </summary>
+    /// <remarks>
+    /// An unpaid retry goes at a tick, not at the failure's time plus Polly's delay: every dyno's ticks are spread over the
+    /// interval by its random start, while failures come together at the moment an endpoint goes down. Counted from the
+    /// failure, the retries of a fleet would stay in step with the endpoint's edges (against an endpoint that flaps every
+    /// three intervals, in step for good).
+    /// </remarks>
+    /// <returns><see langword="null"/> to let Polly compute the delay.</returns>
+    public TimeSpan? RetryDelay(ReporterSettings settings)
+    {
+        if (RetryPaid)
+        {
+            return settings.InitialBackoff;
+        }
+
+        if (settings.MaxBackoff > settings.PostInterval)
+        {
+            return null;
+        }
+
+        var untilTick = _newestAtFailure + settings.PostInterval - _failedAt;
+        return untilTick > TimeSpan.Zero ? untilTick : TimeSpan.Zero;
+    }
 
     /// <summary>A run starts: the Polly execution's first, or the next after a failure's delay.</summary>
     public void BeginRun(TimeSpan now) => _run.Begin(now);
@@ -139,7 +170,9 @@ internal sealed class DeliveryStateMachine(SampleBacklog backlog, IReportingObse
 
         // The endpoint's own Retry-After wins over the budget: the retry goes when it asked, not before and not later.
         _retryAfterAsked = failure.RetryAfter is not null;
-        RetryPaid = !_retryAfterAsked && _budget.Failed(backlog.NewestTakenAt ?? now, _pattern.LooksRandom);
+        _failedAt = now;
+        _newestAtFailure = backlog.NewestTakenAt ?? now;
+        RetryPaid = !_retryAfterAsked && _budget.Failed(_newestAtFailure, _pattern.LooksRandom);
         backlog.EndSend(remove: false);
         _run.Failed();
         _pacer.Failed(now);

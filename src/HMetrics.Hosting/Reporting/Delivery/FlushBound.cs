@@ -3,6 +3,9 @@ namespace HMetrics.Hosting.Reporting.Delivery;
 /// <summary>What ends the shutdown flush: its own bound elapsing, or the host's stop token.</summary>
 internal sealed class FlushBound : IDisposable
 {
+    /// <summary>Why nothing was flushed when the host's stop token was cancelled before stopping began.</summary>
+    public const string NoTimeGiven = "the host gave the reporter no time to stop (its stop token was already cancelled)";
+
     private readonly CancellationTokenSource _source = new();
     private volatile bool _elapsed;
 

@@ -33,7 +33,7 @@ internal sealed class RetryPipeline(DeliveryStateMachine machine, ReporterSettin
         if (_pipeline is null || !Serves(current))
         {
             _pipeline = new ResiliencePipelineBuilder { TimeProvider = time }
-                .AddRetry(DeliveryRetry.Create(current, () => machine.RetryPaid, OnRetry))
+                .AddRetry(DeliveryRetry.Create(current, () => machine.RetryDelay(settings.Current), OnRetry))
                 .Build();
             _builtFor = current;
         }

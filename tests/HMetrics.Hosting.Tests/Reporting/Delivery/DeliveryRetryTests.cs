@@ -27,7 +27,7 @@ public sealed class DeliveryRetryTests
         var time = new FakeTimeProvider();
         using var cts = new CancellationTokenSource();
         var pipeline = new ResiliencePipelineBuilder { TimeProvider = time }
-            .AddRetry(DeliveryRetry.Create(settings, static () => false, args =>
+            .AddRetry(DeliveryRetry.Create(settings, static () => null, args =>
             {
                 delays.Add(args.RetryDelay);
                 if (delays.Count == count)
