@@ -93,6 +93,9 @@ internal sealed class MetricsHost : IAsyncDisposable
         {
             o.CollectRecordsForDisabledLogLevels = true;
             o.OutputSink = _ => logged.Release();
+
+            // Records are stamped on the fake clock, so a test can tell when (in its timeline) a line was written.
+            o.TimeProvider = time;
         });
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
         configureServicesFirst?.Invoke(builder.Services);

@@ -39,6 +39,23 @@ internal sealed class TestTimeProvider : FakeTimeProvider
         }
     }
 
+    /// <summary>
+    /// Gets the first sampling tick strictly after now, for a reporter started at this clock's start with the first sample
+    /// one interval in (the phase <see cref="MetricsHost"/> registers): ticks fall on whole multiples of <paramref name="interval"/>.
+    /// </summary>
+    public TimeSpan NextTick(TimeSpan interval) => TimeSpan.FromTicks(((Elapsed.Ticks / interval.Ticks) + 1) * interval.Ticks);
+
+    /// <summary>
+    /// Gets when a failure now, which no success paid for (the retry budget), is retried: the later of Polly's
+    /// <paramref name="delay"/> and the next sampling tick. Pacing aside: a failure that came late in its interval (a
+    /// timeout) may wait a pacing gap after it too.
+    /// </summary>
+    public TimeSpan UnpaidRetryAt(TimeSpan delay, TimeSpan interval)
+    {
+        var tick = NextTick(interval);
+        return Elapsed + delay > tick ? Elapsed + delay : tick;
+    }
+
     /// <summary>Gets the number of timers created and not yet disposed: a leak shows as a count that keeps growing.</summary>
     public int LiveTimers => Volatile.Read(ref _liveTimers);
 
