@@ -158,6 +158,30 @@ internal sealed class MetricsHost : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits (on a signal) until records with any of <paramref name="eventNames"/> have been logged <paramref name="count"/>
+    /// times in all, and returns the last of them.
+    /// </summary>
+    public async Task<FakeLogRecord> WaitForLogsAsync(int count, params string[] eventNames)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            var matches = Logs.GetSnapshot().Where(r => r.Category == LibraryCategory && eventNames.Contains(r.Id.Name)).ToList();
+            if (matches.Count >= count)
+            {
+                return matches[count - 1];
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{string.Join(" or ", eventNames)} was logged {matches.Count} times, not {count}.");
+            }
+
+            _ = await _logged.WaitAsync(TimeSpan.FromMilliseconds(200));
+        }
+    }
+
     public Task StartAsync() => Host.StartAsync();
 
     /// <summary>
