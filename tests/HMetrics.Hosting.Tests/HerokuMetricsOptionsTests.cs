@@ -35,8 +35,10 @@ public sealed class HerokuMetricsOptionsTests
         // Unset: the post interval, as the Go agent's client timeout is its interval (issue 20).
         Assert.Null(options.HttpTimeout);
         Assert.Equal(TimeSpan.FromSeconds(1), options.InitialBackoff);
-        // Not Go's 10 minutes: a dyno must notice recovery while its backlog is still within the 4-minute window.
-        Assert.Equal(TimeSpan.FromSeconds(30), options.MaxBackoff);
+        // Not Go's 10 minutes: a dyno must notice recovery while its backlog is still within the 4-minute window. One
+        // interval (issue 22): at or below it, every retry no success paid for goes at a sampling tick, so a dyno whose
+        // endpoint is down sends one request per interval, as in steady state.
+        Assert.Equal(TimeSpan.FromSeconds(20), options.MaxBackoff);
         Assert.Equal(TimeSpan.FromMinutes(5), options.BackoffResetAfter);
         Assert.Equal(TimeSpan.FromMilliseconds(500), options.BackoffJitter);
         Assert.Equal("hmetrics/1.0 (app using HMetrics.Hosting package)", options.UserAgent);

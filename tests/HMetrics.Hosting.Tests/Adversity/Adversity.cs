@@ -40,12 +40,25 @@ internal static class Adversity
     public static string State(FakeLogRecord record, string key) =>
         record.GetStructuredStateValue(key) ?? throw new InvalidOperationException($"No '{key}' in {record.Message}");
 
-    /// <summary>The reporter is still alive: the backoff timer exists, and once it elapses the next attempt is made.</summary>
-    public static async Task AssertRetriesAsync(MetricsHost host, TimeSpan delay, int failuresSoFar)
+    /// <summary>
+    /// The reporter is still alive and keeps to the retry budget: after a failure no success paid for (the first request
+    /// after a tick, as at the start of any outage), Polly's backoff timer exists, and the retry goes at the next sampling
+    /// tick, not when the backoff ends.
+    /// </summary>
+    /// <remarks>
+    /// The clock stops first where the backoff ends, then at the tick: a retry made when the backoff ended would be logged
+    /// before the tick, so the retry's line is checked to be stamped at the tick.
+    /// </remarks>
+    public static async Task AssertRetriedAtNextTickAsync(MetricsHost host, int failuresSoFar)
     {
-        await host.Time.WaitForTimerAsync(delay);
-        host.Time.Advance(delay);
-        _ = await host.WaitForLogAsync("ReportFailed", failuresSoFar + 1);
+        var failedAt = host.Time.Elapsed;
+        var tick = host.Time.NextTick(Interval);
+        Assert.True(failedAt + Backoff < tick, "the backoff must end before the tick for the test to tell them apart");
+        await host.Time.WaitForTimerAsync(Backoff);
+        host.Time.Advance(Backoff);
+        host.Time.AdvanceTo(tick, Interval);
+        var retried = await host.WaitForLogAsync("ReportFailed", failuresSoFar + 1);
+        Assert.Equal(host.Time.Start + tick, retried.Timestamp);
         AssertHealthy(host);
     }
 

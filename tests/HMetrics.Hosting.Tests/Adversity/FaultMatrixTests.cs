@@ -9,7 +9,8 @@ namespace HMetrics.Hosting.Tests.Adversity;
 
 /// <summary>
 /// Every way the network and the endpoint can fail, through real sockets on loopback: each must end in one logged
-/// failure and a retry after the backoff, never in an exception that stops the reporter.
+/// failure and a retry (at the next sampling tick when no success paid for an earlier one, when <c>Retry-After</c>
+/// says if the endpoint asked), never in an exception that stops the reporter.
 /// </summary>
 public sealed class FaultMatrixTests
 {
@@ -30,7 +31,7 @@ public sealed class FaultMatrixTests
         Assert.Contains("HttpRequestException", State(failed, "Reason"), StringComparison.Ordinal);
         Assert.Contains("refused", State(failed, "Reason"), StringComparison.OrdinalIgnoreCase);
         Assert.Equal(Backoff.ToString(), State(failed, "Delay"));
-        await AssertRetriesAsync(host, Backoff, 1);
+        await AssertRetriedAtNextTickAsync(host, 1);
     }
 
     [Fact]
@@ -42,7 +43,7 @@ public sealed class FaultMatrixTests
         var failed = await host.WaitForLogAsync("ReportFailed");
         Assert.Contains("HttpRequestException", State(failed, "Reason"), StringComparison.Ordinal);
         Assert.Contains("metrics.hmetrics-chaos.invalid", State(failed, "Reason"), StringComparison.Ordinal);
-        await AssertRetriesAsync(host, Backoff, 1);
+        await AssertRetriedAtNextTickAsync(host, 1);
     }
 
     [Fact]
@@ -56,7 +57,7 @@ public sealed class FaultMatrixTests
         var failed = await host.WaitForLogAsync("ReportFailed");
         Assert.Contains("SSL", State(failed, "Reason"), StringComparison.Ordinal);
         Assert.Empty(server.Requests);
-        await AssertRetriesAsync(host, Backoff, 1);
+        await AssertRetriedAtNextTickAsync(host, 1);
     }
 
     [Fact]
@@ -75,7 +76,7 @@ public sealed class FaultMatrixTests
 
         var failed = await host.WaitForLogAsync("ReportFailed");
         Assert.Contains("HttpRequestException", State(failed, "Reason"), StringComparison.Ordinal);
-        await AssertRetriesAsync(host, Backoff, 1);
+        await AssertRetriedAtNextTickAsync(host, 1);
     }
 
     [Fact]
@@ -105,10 +106,21 @@ public sealed class FaultMatrixTests
         // The cancelled request closed the connection instead of leaving it open forever.
         Assert.Equal("client left", await server.HandledAsync());
 
-        // And the reporter tries again after the backoff.
+        // And the reporter tries again: Polly's backoff first, then (no success paid for an early retry) at the next
+        // sampling tick, paced an urgent gap from the failure, which came late here (30 s). That retry hangs too and
+        // ends at its own timeout, so its line's stamp says when it went out.
+        var failedAt = host.Time.Elapsed;
+        var retryAt = failedAt + DrainPacer.UrgentGap(Interval);
+        Assert.True(retryAt > 2 * Interval);
         await host.Time.WaitForTimerAsync(Backoff);
         host.Time.Advance(Backoff);
+        host.Time.AdvanceTo(2 * Interval, Interval);
+        await host.Time.WaitForTimerAsync(retryAt - (2 * Interval));
+        host.Time.AdvanceTo(retryAt, Interval);
         _ = await server.NextRequestAsync();
+        host.Time.Advance(HttpTimeout);
+        var retried = await host.WaitForLogAsync("ReportFailed", 2);
+        Assert.Equal(host.Time.Start + retryAt + HttpTimeout, retried.Timestamp);
         AssertHealthy(host);
     }
 
@@ -245,7 +257,7 @@ public sealed class FaultMatrixTests
             Assert.Equal(LogLevel.Warning, failed.Level);
             Assert.StartsWith($"status {status} ", State(failed, "Reason"), StringComparison.Ordinal);
             Assert.Equal(0, Count(host, "ReportDelivered"));
-            await AssertRetriesAsync(host, Backoff, 1);
+            await AssertRetriedAtNextTickAsync(host, 1);
         }
 
         AssertHealthy(host);
@@ -288,30 +300,31 @@ public sealed class FaultMatrixTests
 
         var failed = await host.WaitForLogAsync("ReportFailed");
         Assert.StartsWith($"status {status} ", State(failed, "Reason"), StringComparison.Ordinal);
-        await AssertRetriesAsync(host, Backoff, 1);
+        await AssertRetriedAtNextTickAsync(host, 1);
         Assert.Equal(2, server.Requests.Count);
         Assert.Empty(elsewhere.Requests);
     }
 
-    public static TheoryData<int, string, string, int> RetryAfters() => new()
+    public static TheoryData<int, string, string, int?> RetryAfters() => new()
     {
-        // status, Retry-After, why, expected delay in seconds (Backoff is 5 s, MaxBackoff 10 min)
+        // status, Retry-After, why, the delay it asks for in seconds (Backoff is 5 s, MaxBackoff 10 min), or null when it
+        // is ignored: the failure is then one no success paid for, and its retry waits for the next sampling tick.
         { 429, "120", "seconds", 120 },
         { 503, "120", "seconds", 120 },
         { 429, "Wed, 25 Nov 2026 12:01:50 GMT", "an HTTP date 90 s after the failure", 90 },
         { 503, "Wed, 25 Nov 2026 12:01:50 GMT", "an HTTP date 90 s after the failure", 90 },
-        { 503, "Wed, 25 Nov 2026 11:00:00 GMT", "an HTTP date in the past", 5 },
-        { 429, "soon", "garbage", 5 },
-        { 503, "-30", "negative", 5 },
+        { 503, "Wed, 25 Nov 2026 11:00:00 GMT", "an HTTP date in the past", null },
+        { 429, "soon", "garbage", null },
+        { 503, "-30", "negative", null },
         { 429, "86400000", "huge: 1000 days", 600 },
         { 503, "Fri, 31 Dec 9999 23:59:59 GMT", "huge: the last representable date", 600 },
-        { 503, "99999999999", "beyond Int32: unparseable", 5 },
-        { 500, "120", "Retry-After is honoured only with 429 and 503", 5 },
+        { 503, "99999999999", "beyond Int32: unparseable", null },
+        { 500, "120", "Retry-After is honoured only with 429 and 503", null },
     };
 
     [Theory]
     [MemberData(nameof(RetryAfters))]
-    public async Task Retry_after_is_honoured_capped_or_ignored(int status, string retryAfter, string why, int expectedSeconds)
+    public async Task Retry_after_is_honoured_capped_or_ignored(int status, string retryAfter, string why, int? askedSeconds)
     {
         _ = why;
         await using var server = await HerokuLikeServer.StartAsync();
@@ -319,20 +332,27 @@ public sealed class FaultMatrixTests
         await using var host = MetricsHost.Create(Settings(server.Url()));
         await host.StartAndSendFirstReportAsync();
 
-        var expected = TimeSpan.FromSeconds(expectedSeconds);
+        // A Retry-After the library honours wins over the retry budget: the retry goes when the endpoint asked, even
+        // before the next tick. One it ignores leaves Polly's backoff in the line and the budget holds the retry until the
+        // next sampling tick (the first report failed at 20 s: 40 s).
         var failed = await host.WaitForLogAsync("ReportFailed");
-        Assert.Equal(expected.ToString(), State(failed, "Delay"));
+        var failedAt = host.Time.Elapsed;
+        var logged = askedSeconds is { } asked ? TimeSpan.FromSeconds(asked) : Backoff;
+        var retryAt = askedSeconds is null ? host.Time.NextTick(Interval) : failedAt + logged;
+        Assert.Equal(logged.ToString(), State(failed, "Delay"));
 
         // The wait really is that long: no attempt one tick early, the next one exactly on time.
-        await host.Time.WaitForTimerAsync(expected);
-        host.Time.Advance(expected - TimeSpan.FromTicks(1));
+        await host.Time.WaitForTimerAsync(logged);
+        host.Time.AdvanceTo(retryAt - TimeSpan.FromTicks(1), Interval);
         Assert.Single(server.Requests);
         server.RespondWithStatus(HttpStatusCode.OK);
         host.Time.Advance(TimeSpan.FromTicks(1));
-        _ = await host.WaitForLogAsync("Recovered");
+        var recovered = await host.WaitForLogAsync("Recovered");
+        Assert.Equal(host.Time.Start + retryAt, recovered.Timestamp);
 
-        // Exactly on time. When that moment is also a sampling tick (120 s, 600 s), the sample taken then may follow at
-        // once if it was taken after the retry picked its sample: a third request is the schedule, not an early retry.
+        // Exactly on time. When that moment is also a sampling tick (140 s, 620 s, and 40 s for the budget), the sample
+        // taken then may follow at once if it was taken after the retry picked its sample: a third request is the
+        // schedule, not an early retry.
         Assert.InRange(server.Requests.Count, 2, 3);
         AssertHealthy(host);
     }

@@ -47,16 +47,18 @@ public sealed class LongOutageTests
                 memoryAfterFirstHour = GC.GetTotalMemory(forceFullCollection: true);
             }
 
-            outage += delay;
+            // No success pays for an early retry in an outage: each goes at the later of Polly's delay and the next tick.
+            var retryAt = host.Time.UnpaidRetryAt(delay, Interval);
+            outage += retryAt - host.Time.Elapsed;
             if (outage >= TimeSpan.FromHours(24))
             {
                 memoryAtTheEnd = GC.GetTotalMemory(forceFullCollection: true);
                 server.RespondWithStatus(HttpStatusCode.OK);
-                AdvanceByIntervals(host.Time, delay);
+                host.Time.AdvanceTo(retryAt, Interval);
                 break;
             }
 
-            AdvanceByIntervals(host.Time, delay);
+            host.Time.AdvanceTo(retryAt, Interval);
         }
 
         // Recovery: the oldest sample the endpoint still accepts goes first, with its own time.
@@ -76,7 +78,8 @@ public sealed class LongOutageTests
 
         var attempts = delays.Count;
 
-        // Polly's schedule: 1 s doubling, then exactly the 10 minute cap for good.
+        // Polly's schedule: 1 s doubling, then exactly the 10 minute cap for good. While a delay is shorter than the wait
+        // for the next tick, the retry went at the tick: one request per interval, as in steady state.
         for (var i = 0; i < attempts; i++)
         {
             var exponential = TimeSpan.FromSeconds(Math.Pow(2, Math.Min(i, 20)));
@@ -84,6 +87,7 @@ public sealed class LongOutageTests
         }
 
         Assert.InRange(attempts, 150, 160);
+        Assert.Equal(attempts + 1, server.RequestCount);
 
         // Flat: the sampler's timer and the waiting attempt's; nothing piles up.
         Assert.True(liveTimers.Max() <= 3, "live timers: " + string.Join(",", liveTimers));
@@ -119,13 +123,15 @@ public sealed class LongOutageTests
         await host.StartAndSendFirstReportAsync();
 
         // Observes one failed attempt, then sets what the endpoint answers next and lets the backoff elapse.
+        // The retry goes at the later of Polly's delay and the next sampling tick: in an outage no success pays for an
+        // earlier one.
         async Task<FakeFailure> FailAsync(HttpStatusCode next = HttpStatusCode.ServiceUnavailable)
         {
             _ = await server.NextAsync();
             var delay = await host.Time.NextTimerAsync(d => d != HttpTimeout);
             var record = host.Logs.GetSnapshot().Last(r => r.Id.Name is "ReportFailed" or "FailuresContinuing");
             server.RespondWithStatus(next);
-            host.Time.Advance(delay);
+            host.Time.AdvanceTo(host.Time.UnpaidRetryAt(delay, Interval), Interval);
             return new FakeFailure(record.Id.Name!, record.Level, record.Message);
         }
 
@@ -157,21 +163,11 @@ public sealed class LongOutageTests
         _ = await host.WaitForLogAsync("Recovered");
         var spacing = DrainPacer.RampInGap(Interval);
         _ = await host.Time.NextTimerAsync(d => d == spacing);
-        host.Time.Advance(spacing);
+        host.Time.AdvanceTo(host.Time.Elapsed + spacing, Interval);
         var again = await FailAsync();
         Assert.Equal(LogLevel.Warning, again.Level);
         Assert.Contains("Attempt 1;", again.Message, StringComparison.Ordinal);
         AssertHealthy(host);
-    }
-
-    // A fake clock that jumps a whole backoff fires the sampler once, late; stepping by intervals takes every sample on
-    // time, as a real clock would. Nothing else is due inside a step, so no await is needed between them.
-    private static void AdvanceByIntervals(TestTimeProvider time, TimeSpan delay)
-    {
-        for (var left = delay; left > TimeSpan.Zero; left -= Interval)
-        {
-            time.Advance(left < Interval ? left : Interval);
-        }
     }
 
     private sealed record FakeFailure(string Name, LogLevel Level, string Message);

@@ -13,7 +13,8 @@ namespace HMetrics.Hosting.Tests.Adversity;
 /// </summary>
 /// <remarks>
 /// Each test runs the same outage on fake time: a report at 20 s, then the endpoint fails from 40 s and Polly retries
-/// every minute (40, 100, 160, 220 s) until it answers again at 280 s. By then the samples of 40 and 60 s are older than
+/// every minute (40, 100, 160, 220 s: a backoff longer than the wait for the next tick, so Polly's delay decides) until it
+/// answers again at 280 s. By then the samples of 40 and 60 s are older than
 /// 3 min 30 s and are dropped; the one of 80 s (200 s old) is the recovery, and the backlog drains from there.
 /// </remarks>
 public sealed class SteadyClockAgeTests
@@ -34,33 +35,48 @@ public sealed class SteadyClockAgeTests
         await OutageAsync(host, server, jumps: []);
         var rampIn = DrainPacer.RampInGap(Interval);
         await host.Time.WaitForTimerAsync(rampIn);
-        host.Time.AdvanceTo(RecoveryAt + rampIn, Interval);
+        var lastPost = RecoveryAt + rampIn;
+        host.Time.AdvanceTo(lastPost, Interval);
         _ = await server.NextAsync();
         await host.WaitForLogAsync("ReportDelivered", 3);
 
-        // Mid-drain, nine samples waiting: 20 s → 5 min. The ring shrinks to two slots, the next sample is due 5 min after
-        // the last one (at 580 s), and the waiting samples keep the pace of the interval they were taken at.
+        // Mid-drain, the samples from 120 s to the last tick waiting: 20 s → 5 min. The ring shrinks to two slots, the
+        // next sample is due 5 min after the last one, and the waiting samples keep the calm pace of the interval they
+        // were taken at.
+        var lastTick = TimeSpan.FromTicks(lastPost.Ticks / Interval.Ticks * Interval.Ticks);
+        var waiting = (int)((lastTick - TimeSpan.FromSeconds(100)) / Interval);
+        Assert.True(waiting >= 9, $"only {waiting} samples wait");
         host.Reload(("HerokuMetrics:PostInterval", "00:05:00"));
         await host.WaitForLogAsync("SettingsChanged");
         var calm = DrainPacer.CalmGap(Interval);
-        for (var drained = 1; drained <= 9; drained++)
+        for (var drained = 1; drained <= waiting; drained++)
         {
             await host.Time.WaitForTimerAsync(calm);
-            host.Time.AdvanceTo(host.Time.Elapsed + calm, Interval);
+            lastPost += calm;
+            host.Time.AdvanceTo(lastPost, Interval);
             _ = await server.NextAsync();
             await host.WaitForLogAsync("ReportDelivered", 3 + drained);
         }
 
-        // The first sample at the new interval still closes the drain at its calm pace (a share of 5 min, from the last
-        // POST); the next goes out when taken.
-        host.Time.AdvanceTo(TimeSpan.FromSeconds(580), Interval);
-        var pace = await host.Time.NextTimerAsync(d => d != TimeSpan.FromMinutes(5));
-        host.Time.AdvanceTo(host.Time.Elapsed + pace, Interval);
-        _ = await server.NextAsync();
-        await host.WaitForLogAsync("ReportDelivered", 13);
-        host.Time.AdvanceTo(TimeSpan.FromSeconds(880), Interval);
-        _ = await server.NextAsync();
-        await host.WaitForLogAsync("ReportDelivered", 14);
+        // The first samples at the new interval are still paced at the calm share of 5 min from the last POST while the
+        // gap has not passed when they are taken (the first regular sample after a drain is paced).
+        var longer = TimeSpan.FromMinutes(5);
+        var longCalm = DrainPacer.CalmGap(longer);
+        var newTicks = new[] { lastTick + longer, lastTick + (2 * longer) };
+        for (var i = 0; i < newTicks.Length; i++)
+        {
+            host.Time.AdvanceTo(newTicks[i], Interval);
+            var wait = longCalm - (newTicks[i] - lastPost);
+            if (wait > TimeSpan.Zero)
+            {
+                Assert.Equal(wait, await host.Time.NextTimerAsync(d => d != longer));
+                host.Time.AdvanceTo(newTicks[i] + wait, Interval);
+            }
+
+            lastPost = host.Time.Elapsed;
+            _ = await server.NextAsync();
+            await host.WaitForLogAsync("ReportDelivered", 4 + waiting + i);
+        }
 
         // No wall-clock jump here: a sample's steady time is its Measurements-Time since the start.
         var delivered = _posts.Where(p => p.Status == 200).ToList();
@@ -69,9 +85,8 @@ public sealed class SteadyClockAgeTests
             var age = p.ReceivedAt - (DateTimeOffset.Parse(p.MeasuredAt, CultureInfo.InvariantCulture) - host.Time.Start);
             Assert.True(age <= SampleBacklog.MaxAge, $"{p.MeasuredAt} posted {age} after it was taken");
         });
-        Assert.Equal(
-            new[] { 20, 80, 100, 120, 140, 160, 180, 200, 220, 240, 260, 280, 580, 880 }.Select(t => Wall(host, t, TimeSpan.Zero)),
-            delivered.Select(p => p.MeasuredAt));
+        var taken = new[] { TimeSpan.FromSeconds(20) }.Concat(Ticks(TimeSpan.FromSeconds(80), lastTick)).Concat(newTicks);
+        Assert.Equal(taken.Select(t => Wall(host, t, TimeSpan.Zero)), delivered.Select(p => p.MeasuredAt));
         Assert.Equal(2, host.Host.Services.GetRequiredService<IHerokuMetricsStatusProvider>().Current.DroppedSamples);
         Adversity.AssertHealthy(host);
     }
@@ -95,22 +110,33 @@ public sealed class SteadyClockAgeTests
         host.Time.AdvanceTo(RecoveryAt + rampIn, Interval);
         _ = await server.NextAsync();
         await host.Time.WaitForTimerAsync(calm);
-        host.Time.AdvanceTo(RecoveryAt + rampIn + calm, Interval);
+        var stopAt = RecoveryAt + rampIn + calm;
+        host.Time.AdvanceTo(stopAt, Interval);
         _ = await server.NextAsync();
         await host.WaitForLogAsync("ReportDelivered", 4);
         await host.Host.StopAsync();
         await host.WaitForLogAsync("Flushed");
 
-        // Taken at 20, 80 … 300 s on the steady clock and finally at the stop (311 s); 40 and 60 s expired, by steady age.
-        var takenAt = new[] { 20 }.Concat(Enumerable.Range(4, 12).Select(i => i * 20)).Append(311).ToList();
-        TimeSpan SkewAt(int t) => t < 90 ? TimeSpan.Zero : t < 210 ? back.By : back.By + forward.By;
-        var expected = takenAt.ToDictionary(t => Wall(host, t, SkewAt(t)), t => TimeSpan.FromSeconds(t));
+        // Taken at 20, 80 … the last tick on the steady clock and finally at the stop; 40 and 60 s expired, by steady age.
+        var lastTick = TimeSpan.FromTicks(stopAt.Ticks / Interval.Ticks * Interval.Ticks);
+        var takenAt = new[] { TimeSpan.FromSeconds(20) }.Concat(Ticks(TimeSpan.FromSeconds(80), lastTick)).Append(stopAt).ToList();
+        TimeSpan SkewAt(TimeSpan t) => t < back.At ? TimeSpan.Zero : t < forward.At ? back.By : back.By + forward.By;
+        var expected = takenAt.ToDictionary(t => Wall(host, t, SkewAt(t)), t => t);
         var delivered = _posts.Where(p => p.Status == 200).ToList();
         Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), delivered.Select(p => p.MeasuredAt).Order(StringComparer.Ordinal));
         Assert.All(delivered, p => Assert.True(p.ReceivedAt - expected[p.MeasuredAt] <= SampleBacklog.MaxAge, $"{p.MeasuredAt} posted too old"));
         Assert.Equal(2, host.Host.Services.GetRequiredService<IHerokuMetricsStatusProvider>().Current.DroppedSamples);
-        Assert.Equal(Wall(host, 80, TimeSpan.Zero), delivered[1].MeasuredAt);
+        Assert.Equal(Wall(host, TimeSpan.FromSeconds(80), TimeSpan.Zero), delivered[1].MeasuredAt);
         Adversity.AssertHealthy(host);
+    }
+
+    // Every sampling tick from `from` to `to`, both included.
+    private static IEnumerable<TimeSpan> Ticks(TimeSpan from, TimeSpan to)
+    {
+        for (var t = from; t <= to; t += Interval)
+        {
+            yield return t;
+        }
     }
 
     private static Dictionary<string, string?> Settings(HerokuLikeServer server) => MetricsHost.Settings(
@@ -119,9 +145,9 @@ public sealed class SteadyClockAgeTests
         ("HerokuMetrics:MaxBackoff", "00:01:00"),
         ("HerokuMetrics:BackoffJitter", "00:00:00"));
 
-    // The Measurements-Time of a sample taken `seconds` after the start, with the wall clock `skew` off the steady one.
-    private static string Wall(MetricsHost host, int seconds, TimeSpan skew) =>
-        Log.Time(host.Time.Start + TimeSpan.FromSeconds(seconds) + skew);
+    // The Measurements-Time of a sample taken `sinceStart` after the start, with the wall clock `skew` off the steady one.
+    private static string Wall(MetricsHost host, TimeSpan sinceStart, TimeSpan skew) =>
+        Log.Time(host.Time.Start + sinceStart + skew);
 
     // A report at 20 s, then failures from 40 s, one a minute, until the endpoint answers at 280 s; each wall-clock jump
     // happens at its steady time on the way.

@@ -103,9 +103,10 @@ public sealed class ThrowingMeterListenerTests
     }
 
     /// <summary>
-    /// One host on fake time: a report at 20 s, then the endpoint fails from 40 s while Polly backs off 5, 10 … 160 s.
-    /// Before the 160-second wait the full backlog pushes out samples on the sampler's timer; the recovery at 355 s
-    /// expires two more on delivery's task. Five samples drain at their pace, then the host stops and flushes the rest.
+    /// One host on fake time: a report at 20 s, then the endpoint fails from 40 s while Polly backs off 5, 10 … 160 s,
+    /// each retry at the later of Polly's delay and the next sampling tick (the retry budget): 60, 80, 100, 140, 220 s.
+    /// During the 160-second wait the full backlog pushes out samples on the sampler's timer; the recovery at 380 s
+    /// expires more on delivery's task. Five samples drain at their pace, then the host stops and flushes the rest.
     /// </summary>
     private static async Task<OutageRun> RunOutageAsync(Func<MetricsHost, MeterListener?> listen)
     {
@@ -129,14 +130,15 @@ public sealed class ThrowingMeterListenerTests
         {
             _ = await server.NextAsync();
             var delay = await host.Time.NextTimerAsync(d => d != Timeout);
+            var retryAt = host.Time.UnpaidRetryAt(delay, Interval);
             if (delay == TimeSpan.FromSeconds(160))
             {
                 Volatile.Write(ref answer, (int)HttpStatusCode.OK);
-                host.Time.AdvanceTo(host.Time.Elapsed + delay, Interval);
+                host.Time.AdvanceTo(retryAt, Interval);
                 break;
             }
 
-            host.Time.AdvanceTo(host.Time.Elapsed + delay, Interval);
+            host.Time.AdvanceTo(retryAt, Interval);
         }
 
         _ = await server.NextAsync();

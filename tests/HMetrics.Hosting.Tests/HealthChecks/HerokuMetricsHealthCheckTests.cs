@@ -62,22 +62,25 @@ public sealed class HerokuMetricsHealthCheckTests
         Assert.Equal(HealthStatus.Degraded, degraded.Status);
         Assert.Equal("http_5xx", degraded.Data["lastFailure"]);
 
-        // Keep failing through the backoff until two minutes have passed since the first failure.
+        // Keep failing through the backoff until two minutes have passed since the first failure. No success pays for
+        // an early retry in an outage: each goes at the later of Polly's delay and the next sampling tick.
         var failures = 1;
-        for (var delay = TimeSpan.FromSeconds(1); failures < 8; delay += delay)
+        var delay = TimeSpan.FromSeconds(1);
+        for (; failures < 8; delay += delay)
         {
             await host.Time.WaitForTimerAsync(delay);
-            host.Time.Advance(delay);
+            AdvanceToRetry(host, delay);
             await host.WaitForLogAsync("ReportFailed", ++failures);
         }
 
+        Assert.True(host.Time.Elapsed - TimeSpan.FromSeconds(40) > TimeSpan.FromMinutes(2));
         var unhealthy = await CheckAsync(host);
         Assert.Equal(HealthStatus.Unhealthy, unhealthy.Status);
         AssertNoSecret(unhealthy);
 
         server.RespondWithStatus(HttpStatusCode.OK);
-        await host.Time.WaitForTimerAsync(TimeSpan.FromSeconds(128));
-        host.Time.Advance(TimeSpan.FromSeconds(128));
+        await host.Time.WaitForTimerAsync(delay);
+        AdvanceToRetry(host, delay);
         await host.WaitForLogAsync("Recovered");
 
         Assert.Equal(HealthStatus.Healthy, (await CheckAsync(host)).Status);
@@ -102,10 +105,14 @@ public sealed class HerokuMetricsHealthCheckTests
         Assert.Contains("UnhealthyAfter must be more than zero", entry.Description, StringComparison.Ordinal);
         server.RespondWithStatus(HttpStatusCode.OK);
         await host.Time.WaitForTimerAsync(TimeSpan.FromSeconds(1));
-        host.Time.Advance(TimeSpan.FromSeconds(1));
+        AdvanceToRetry(host, TimeSpan.FromSeconds(1));
         await host.WaitForLogAsync("Recovered");
         Assert.Equal(HealthStatus.Healthy, (await CheckAsync(host)).Status);
     }
+
+    // A failure no success paid for is retried at the later of Polly's delay and the next sampling tick.
+    private static void AdvanceToRetry(MetricsHost host, TimeSpan delay) =>
+        host.Time.AdvanceTo(host.Time.UnpaidRetryAt(delay, MetricsHost.DefaultInterval), MetricsHost.DefaultInterval);
 
     private static async Task<HealthReportEntry> CheckAsync(MetricsHost host)
     {

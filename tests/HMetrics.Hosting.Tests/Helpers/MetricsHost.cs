@@ -93,6 +93,9 @@ internal sealed class MetricsHost : IAsyncDisposable
         {
             o.CollectRecordsForDisabledLogLevels = true;
             o.OutputSink = _ => logged.Release();
+
+            // Records are stamped on the fake clock, so a test can tell when (in its timeline) a line was written.
+            o.TimeProvider = time;
         });
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
         configureServicesFirst?.Invoke(builder.Services);
@@ -149,6 +152,30 @@ internal sealed class MetricsHost : IAsyncDisposable
             {
                 throw new TimeoutException($"'{eventName}' was logged {matches.Count} times, not {count}. Logs:\n" +
                     string.Join('\n', Logs.GetSnapshot().Select(r => $"{r.Level} {r.Id.Name}: {r.Message}")));
+            }
+
+            _ = await _logged.WaitAsync(TimeSpan.FromMilliseconds(200));
+        }
+    }
+
+    /// <summary>
+    /// Waits (on a signal) until records with any of <paramref name="eventNames"/> have been logged <paramref name="count"/>
+    /// times in all, and returns the last of them.
+    /// </summary>
+    public async Task<FakeLogRecord> WaitForLogsAsync(int count, params string[] eventNames)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            var matches = Logs.GetSnapshot().Where(r => r.Category == LibraryCategory && eventNames.Contains(r.Id.Name)).ToList();
+            if (matches.Count >= count)
+            {
+                return matches[count - 1];
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{string.Join(" or ", eventNames)} was logged {matches.Count} times, not {count}.");
             }
 
             _ = await _logged.WaitAsync(TimeSpan.FromMilliseconds(200));

@@ -11,6 +11,7 @@ internal sealed class TestTimeProvider : FakeTimeProvider
 {
     private readonly Channel<TimeSpan> _timers = Channel.CreateUnbounded<TimeSpan>();
     private readonly Channel<TimeSpan> _changes = Channel.CreateUnbounded<TimeSpan>();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ReportingTimer, byte> _live = new();
     private int _created;
     private int _liveTimers;
 
@@ -39,16 +40,67 @@ internal sealed class TestTimeProvider : FakeTimeProvider
         }
     }
 
+    /// <summary>
+    /// Gets the first sampling tick strictly after now, for a reporter started at this clock's start with the first sample
+    /// one interval in (the phase <see cref="MetricsHost"/> registers): ticks fall on whole multiples of <paramref name="interval"/>.
+    /// </summary>
+    public TimeSpan NextTick(TimeSpan interval) => TimeSpan.FromTicks(((Elapsed.Ticks / interval.Ticks) + 1) * interval.Ticks);
+
+    /// <summary>
+    /// Gets when a failure now, which no success paid for (the retry budget), is retried: the later of Polly's
+    /// <paramref name="delay"/> and the next sampling tick. Pacing aside: a failure that came late in its interval (a
+    /// timeout) may wait a pacing gap after it too.
+    /// </summary>
+    public TimeSpan UnpaidRetryAt(TimeSpan delay, TimeSpan interval)
+    {
+        var tick = NextTick(interval);
+        return Elapsed + delay > tick ? Elapsed + delay : tick;
+    }
+
     /// <summary>Gets the number of timers created and not yet disposed: a leak shows as a count that keeps growing.</summary>
     public int LiveTimers => Volatile.Read(ref _liveTimers);
 
+    /// <summary>Gets when the timer created last is due (since the start), as it was created.</summary>
+    public TimeSpan? LastCreatedDueAt { get; private set; }
+
+    /// <summary>Raised on the creating thread each time a timer is created, after it is armed.</summary>
+    public event Action? TimerCreated;
+
+    /// <summary>
+    /// Gets the earliest time (since the start) at which a live timer is due, strictly after now; <see langword="null"/>
+    /// when none is. Timers that already fired and were not re-armed are not counted; periods are not followed (the
+    /// library's timers are one-shot, re-armed with <c>Change</c>).
+    /// </summary>
+    public TimeSpan? NextDue
+    {
+        get
+        {
+            var now = Elapsed;
+            TimeSpan? next = null;
+            foreach (var timer in _live.Keys)
+            {
+                if (timer.DueAt is { } due && due > now && (next is null || due < next))
+                {
+                    next = due;
+                }
+            }
+
+            return next;
+        }
+    }
+
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
-        var timer = base.CreateTimer(callback, state, dueTime, period);
+        // Tracked before it is armed: a timer due at once fires inside base.CreateTimer.
+        var timer = new ReportingTimer(this, dueTime);
+        _ = _live.TryAdd(timer, 0);
+        timer.Inner = base.CreateTimer(callback, state, dueTime, period);
         _ = Interlocked.Increment(ref _created);
         _ = Interlocked.Increment(ref _liveTimers);
         _ = _timers.Writer.TryWrite(dueTime);
-        return new ReportingTimer(timer, this);
+        LastCreatedDueAt = timer.DueAt;
+        TimerCreated?.Invoke();
+        return timer;
     }
 
     /// <summary>Waits (on a signal) until an existing timer is changed to a due time of <paramref name="dueTime"/>, e.g. a periodic timer's new period.</summary>
@@ -112,15 +164,29 @@ internal sealed class TestTimeProvider : FakeTimeProvider
         }
     }
 
-    /// <summary>Reports changes of due time and counts itself out of <see cref="LiveTimers"/> once disposed.</summary>
-    private sealed class ReportingTimer(ITimer inner, TestTimeProvider owner) : ITimer
+    /// <summary>Reports changes of due time, knows when it is due, and counts itself out of <see cref="LiveTimers"/> once disposed.</summary>
+    private sealed class ReportingTimer : ITimer
     {
+        private readonly TestTimeProvider _owner;
         private int _disposed;
+        private long _dueAtTicks;
+
+        public ReportingTimer(TestTimeProvider owner, TimeSpan dueTime)
+        {
+            _owner = owner;
+            SetDue(dueTime);
+        }
+
+        public ITimer Inner { get; set; } = null!;
+
+        /// <summary>Gets when it is due, since the provider's start; <see langword="null"/> when disarmed or disposed.</summary>
+        public TimeSpan? DueAt => Volatile.Read(ref _dueAtTicks) is var ticks && ticks >= 0 ? TimeSpan.FromTicks(ticks) : null;
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
-            var changed = inner.Change(dueTime, period);
-            _ = owner._changes.Writer.TryWrite(dueTime);
+            SetDue(dueTime);
+            var changed = Inner.Change(dueTime, period);
+            _ = _owner._changes.Writer.TryWrite(dueTime);
             return changed;
         }
 
@@ -128,10 +194,12 @@ internal sealed class TestTimeProvider : FakeTimeProvider
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                _ = Interlocked.Decrement(ref owner._liveTimers);
+                _ = Interlocked.Decrement(ref _owner._liveTimers);
+                _ = _owner._live.TryRemove(this, out _);
             }
 
-            inner.Dispose();
+            Volatile.Write(ref _dueAtTicks, -1);
+            Inner.Dispose();
         }
 
         public ValueTask DisposeAsync()
@@ -139,5 +207,8 @@ internal sealed class TestTimeProvider : FakeTimeProvider
             Dispose();
             return default;
         }
+
+        private void SetDue(TimeSpan dueTime) =>
+            Volatile.Write(ref _dueAtTicks, dueTime == Timeout.InfiniteTimeSpan ? -1 : (_owner.Elapsed + dueTime).Ticks);
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using HMetrics.Hosting.Tests.Helpers;
 using static HMetrics.Hosting.Tests.Helpers.Timeline;
@@ -7,44 +8,51 @@ namespace HMetrics.Hosting.Tests.Integration;
 /// <summary>The backoff end to end (docs/behaviour.md, "Failures"), with jitter off so Polly's delays are exact.</summary>
 public sealed class BackoffTests
 {
+    private static readonly TimeSpan Interval = MetricsHost.DefaultInterval;
+
     [Fact]
     public async Task Delays_double_from_the_initial_backoff_up_to_the_cap_and_stay_there()
     {
+        // A cap above the interval, so Polly's delays outgrow the wait for the next sampling tick and show in the
+        // timeline: a failure no success paid for is retried at the later of Polly's delay and the next tick.
         await using var server = await HerokuLikeServer.StartAsync();
         await using var host = MetricsHost.Create(
             server,
             ("HerokuMetrics:BackoffJitter", "00:00:00"),
             ("HerokuMetrics:InitialBackoff", "00:00:01"),
-            ("HerokuMetrics:MaxBackoff", "00:00:20"));
+            ("HerokuMetrics:MaxBackoff", "00:01:20"));
         server.RespondWithStatus(HttpStatusCode.InternalServerError);
 
         await host.StartAndSendFirstReportAsync();
 
-        double[] expected = [1, 2, 4, 8, 16, 20, 20, 20];
-        var now = 20d;
+        double[] expected = [1, 2, 4, 8, 16, 32, 64, 80, 80];
         for (var attempt = 1; attempt <= expected.Length; attempt++)
         {
-            // Every attempt re-sends the oldest sample with its own time; the ones taken meanwhile wait behind it.
-            Assert.Equal(At(20), (await server.NextAsync()).Header("Measurements-Time"));
+            // Every attempt re-sends the oldest sample the endpoint still accepts, with its own time; the ones taken
+            // meanwhile wait behind it.
+            var sentAt = host.Time.Elapsed;
+            Assert.Equal(At(Oldest(sentAt)), (await server.NextAsync()).Header("Measurements-Time"));
             var warning = await host.WaitForLogAsync("ReportFailed", attempt);
-            Assert.Equal(attempt.ToString(System.Globalization.CultureInfo.InvariantCulture), warning.GetStructuredStateValue("Attempt"));
+            Assert.Equal(attempt.ToString(CultureInfo.InvariantCulture), warning.GetStructuredStateValue("Attempt"));
+            Assert.Equal(host.Time.Start + sentAt, warning.Timestamp);
             var delay = Seconds(expected[attempt - 1]);
             Assert.Equal(delay.ToString(), warning.GetStructuredStateValue("Delay"));
 
+            // Polly's delay is waited in full; while it is shorter than the wait for the next tick, the tick decides.
             await host.Time.WaitForTimerAsync(delay);
-            host.Time.Advance(delay);
-            now += expected[attempt - 1];
+            host.Time.AdvanceTo(host.Time.UnpaidRetryAt(delay, Interval), Interval);
         }
 
         // The library never gives up: the attempt after the last one is made too.
-        Assert.Equal(At(20), (await server.NextAsync()).Header("Measurements-Time"));
-        await host.WaitForLogAsync("ReportFailed", expected.Length + 1);
+        Assert.Equal(At(Oldest(host.Time.Elapsed)), (await server.NextAsync()).Header("Measurements-Time"));
+        var last = await host.WaitForLogAsync("ReportFailed", expected.Length + 1);
+        Assert.Equal(Seconds(80).ToString(), last.GetStructuredStateValue("Delay"));
     }
 
     [Theory]
-    [InlineData(4, 1)] // the run began at 27 s and delivered until 100 s, past the 60 s all-clear window: back to 1 s
-    [InlineData(2, 8)] // it failed again at 60 s, 33 s into the run: the backoff keeps climbing
-    public async Task A_run_as_long_as_the_all_clear_window_resets_the_backoff_a_shorter_one_keeps_climbing(int failingTick, int nextDelaySeconds)
+    [InlineData(4, 1)] // the 4th POST after the recovery (160.5 s) came after the 60 s window had passed (all clear at 125.5 s): back to 1 s
+    [InlineData(1, 8)] // the 1st (108 s, after the ramp-in) was planned 16 s into the run, samples still waiting: the backoff keeps climbing
+    public async Task A_run_as_long_as_the_all_clear_window_resets_the_backoff_a_shorter_one_keeps_climbing(int failingPost, int nextDelaySeconds)
     {
         await using var server = await HerokuLikeServer.StartAsync();
         await using var host = MetricsHost.Create(
@@ -55,7 +63,7 @@ public sealed class BackoffTests
 
         await host.StartAndSendFirstReportAsync();
 
-        // Three failures: 1 s, 2 s, 4 s.
+        // An outage of three failures (Polly's delays 1 s, 2 s, 4 s), each retried at the next tick: 40 s, 60 s, 80 s.
         for (var attempt = 1; attempt <= 3; attempt++)
         {
             var delay = Seconds(Math.Pow(2, attempt - 1));
@@ -66,48 +74,70 @@ public sealed class BackoffTests
             }
 
             await host.Time.WaitForTimerAsync(delay);
-            host.Time.Advance(delay);
+            host.Time.AdvanceTo(host.Time.NextTick(Interval), Interval);
         }
 
-        // The retry at 27 s delivers the sample of 20 s; the sample of 40 s follows one ramp-in gap after the recovery
-        // (44 s), the next ones on the schedule (60 s, 80 s, ...) until the endpoint fails again at the given tick.
+        // The retry at 80 s delivers the sample of 20 s. Samples wait behind it and the backlog is not caught up for
+        // minutes (a calm drain gains a little on the schedule with each POST), so only the window can give the all-clear:
+        // the next POST waits a ramp-in gap after the recovery, the ones after it a calm gap each, until the endpoint
+        // fails again at the given POST.
         await host.WaitForLogAsync("Recovered");
-        var rampedTo = Seconds(27) + DrainPacer.RampInGap(Seconds(20));
-        Assert.InRange(rampedTo, Seconds(40), Seconds(60));
-        for (var tick = 1; tick <= failingTick; tick++)
+        var (rampIn, calm) = (DrainPacer.RampInGap(Interval), DrainPacer.CalmGap(Interval));
+        var postAt = Seconds(80);
+        for (var post = 1; post <= failingPost; post++)
         {
-            if (tick == failingTick)
+            var gap = post == 1 ? rampIn : calm;
+            await host.Time.WaitForTimerAsync(gap);
+            if (post == failingPost)
             {
                 server.RespondWithStatus(HttpStatusCode.InternalServerError);
             }
 
-            if (tick == 1)
+            postAt += gap;
+            host.Time.AdvanceTo(postAt, Interval);
+            if (post < failingPost)
             {
-                host.Time.Advance(Seconds(13));
-                await host.Time.WaitForTimerAsync(rampedTo - Seconds(40));
-                host.Time.Advance(rampedTo - Seconds(40));
-            }
-            else
-            {
-                host.Time.Advance(tick == 2 ? Seconds(60) - rampedTo : Seconds(20));
-            }
-
-            if (tick < failingTick)
-            {
-                await host.WaitForLogAsync("ReportDelivered", tick + 1);
+                await host.WaitForLogAsync("ReportDelivered", post + 1);
             }
         }
+
+        // The premise: the run that recovered began when Polly's last delay ended (4 s after the failure at 60 s), and the
+        // all-clear is decided when a POST is planned, a gap before it goes.
+        var plannedAt = postAt - (failingPost == 1 ? rampIn : calm);
+        Assert.Equal(nextDelaySeconds == 1, plannedAt - Seconds(64) >= Seconds(60));
 
         // The attempt count restarts with each outage; the backoff step does not, unless the run earned the all-clear.
         var warning = await host.WaitForLogAsync("ReportFailed", 4);
         Assert.Equal("1", warning.GetStructuredStateValue("Attempt"));
         Assert.Equal(Seconds(nextDelaySeconds).ToString(), warning.GetStructuredStateValue("Delay"));
 
-        // The delay is really the one waited: the retry goes out when it ends.
+        // No success since the newest sample paid for an early retry: the failed sample goes again with its own time at
+        // the next tick, or a calm gap after the failure if that is later (it fails in a drain after an outage).
         server.DropPending();
         server.RespondWithStatus(HttpStatusCode.OK);
         await host.Time.WaitForTimerAsync(Seconds(nextDelaySeconds));
-        host.Time.Advance(Seconds(nextDelaySeconds));
-        Assert.Equal(At(20 + (20 * failingTick)), (await server.NextAsync()).Header("Measurements-Time"));
+        var tick = host.Time.NextTick(Interval);
+        host.Time.AdvanceTo(tick, Interval);
+        var paced = postAt + calm - tick;
+        if (paced > TimeSpan.Zero)
+        {
+            await host.Time.WaitForTimerAsync(paced);
+            host.Time.Advance(paced);
+        }
+
+        Assert.Equal(At(20 + (20 * failingPost)), (await server.NextAsync()).Header("Measurements-Time"));
+    }
+
+    // The oldest sample the backlog still holds at `now`: samples are taken every 20 s from 20 s, and one older than
+    // SampleBacklog.MaxAge is dropped before anything is sent.
+    private static double Oldest(TimeSpan now)
+    {
+        var oldest = Interval;
+        while (oldest < now - SampleBacklog.MaxAge)
+        {
+            oldest += Interval;
+        }
+
+        return oldest.TotalSeconds;
     }
 }

@@ -29,7 +29,8 @@ public sealed class CountingTests
         var handedOutBefore = ProcessCounterLedger.Shared.HandedOut(ProcessCounter.Gen0Collections) + ProcessCounterLedger.Shared.HandedOut(ProcessCounter.Gen1Collections) + ProcessCounterLedger.Shared.HandedOut(ProcessCounter.Gen2Collections);
         var reports = new List<ReceivedReport> { await host.StartAndDeliverFirstReportAsync(server) };
 
-        // 40 s: the sample fails; the retry is due 30 s later. 60 s: a sample is taken while the endpoint is down.
+        // 40 s: the sample fails; the retry is due 30 s later (Polly's delay, longer than the wait for the next tick).
+        // 60 s: a sample is taken while the endpoint is down.
         GC.Collect();
         server.RespondWithStatus(HttpStatusCode.InternalServerError);
         host.Time.Advance(Seconds(20));
@@ -39,20 +40,22 @@ public sealed class CountingTests
         GC.Collect();
         host.Time.Advance(Seconds(20));
 
-        // 70 s: the endpoint is back; the backlog goes out oldest first, a ramp-in gap after the recovery, then calmly.
+        // 70 s: the endpoint is back; the backlog goes out oldest first. One failure is no outage, so no ramp-in: the
+        // sample that waited, the last one waiting, goes one calm gap after the recovery, and the sample of 80 s one
+        // calm gap after that (the first regular sample after a drain is paced from the last POST).
         GC.Collect();
         server.RespondWithStatus(HttpStatusCode.OK);
         host.Time.Advance(Seconds(10));
         reports.Add(await server.NextAsync());
         await host.WaitForLogAsync("Recovered");
-        var rampIn = DrainPacer.RampInGap(Seconds(20));
-        await host.Time.WaitForTimerAsync(rampIn);
+        var calm = DrainPacer.CalmGap(Seconds(20));
+        Assert.InRange(Seconds(70) + calm, Seconds(80), Seconds(100));
+        await host.Time.WaitForTimerAsync(calm);
         var before = GC.CollectionCount(0);
         host.Time.Advance(Seconds(10)); // 80 s: the last sample is taken
-        host.Time.Advance(rampIn - Seconds(10));
+        host.Time.Advance(calm - Seconds(10));
         reports.Add(await server.NextAsync());
         await host.WaitForLogAsync("ReportDelivered", 3);
-        var calm = DrainPacer.CalmGap(Seconds(20));
         await host.Time.WaitForTimerAsync(calm);
         host.Time.Advance(calm);
         reports.Add(await server.NextAsync());

@@ -9,18 +9,21 @@ namespace HMetrics.Hosting.Tests.Integration;
 
 /// <summary>
 /// Every way the endpoint can fail one report (docs/behaviour.md, "Failures"): the host keeps running, one Warning names
-/// the failure, the attempt and the delay, the failed sample is retried after the delay with its own time, and the schedule never moves.
+/// the failure, the attempt and the delay, the failed sample is retried with its own time — when the endpoint's
+/// <c>Retry-After</c> says, else at the next sampling tick (the retry budget) — and the schedule never moves.
 /// </summary>
 public sealed class FailureTests
 {
+    private static readonly TimeSpan Interval = MetricsHost.DefaultInterval;
+
     public static TheoryData<string> Failures =>
     [
-        "429 Retry-After 7", "500", "503 Retry-After 3", "503 Retry-After date +30s", "307", "hang", "drop",
+        "429 Retry-After 7", "500", "503 Retry-After 3", "503 Retry-After date +15s", "307", "hang", "drop",
     ];
 
     [Theory]
     [MemberData(nameof(Failures))]
-    public async Task A_failed_report_is_logged_once_retried_after_the_delay_and_the_interval_resumes(string failure)
+    public async Task A_failed_report_is_logged_once_retried_at_the_next_tick_or_when_the_endpoint_asks_and_the_interval_resumes(string failure)
     {
         await using var server = await HerokuLikeServer.StartAsync();
         await using var elsewhere = await HerokuLikeServer.StartAsync();
@@ -29,70 +32,74 @@ public sealed class FailureTests
 
         Assert.Equal(At(20), (await host.StartAndDeliverFirstReportAsync(server)).Header("Measurements-Time"));
 
-        var (expectedDelay, reasonPart) = Arrange(failure, server, elsewhere, host.Time);
+        var (loggedDelay, reasonPart, askedByEndpoint) = Arrange(failure, server, elsewhere, host.Time);
         host.Time.Advance(Seconds(20));
         Assert.Equal(At(40), (await server.NextAsync()).Header("Measurements-Time"));
-        var failedAt = 40d;
+        var failedAt = Seconds(40);
         if (failure == "hang")
         {
             // Nothing but the timeout (10 s here) ends a request the endpoint never answers.
             host.Time.Advance(Seconds(10));
-            failedAt = 50;
+            failedAt = Seconds(50);
         }
 
         var warning = await host.WaitForLogAsync("ReportFailed");
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Equal("1", warning.GetStructuredStateValue("Attempt"));
-        Assert.Equal(expectedDelay.ToString(), warning.GetStructuredStateValue("Delay"));
+        Assert.Equal(loggedDelay.ToString(), warning.GetStructuredStateValue("Delay"));
         Assert.Contains(reasonPart, warning.GetStructuredStateValue("Reason"), StringComparison.Ordinal);
-        Assert.Contains("Attempt 1; next try in " + expectedDelay, warning.Message, StringComparison.Ordinal);
+        Assert.Contains("Attempt 1; next try in " + loggedDelay, warning.Message, StringComparison.Ordinal);
+        Assert.Equal(host.Time.Start + failedAt, warning.Timestamp);
 
         // A dropped connection may be re-sent once by the client itself; only what comes after the delay counts here.
         server.DropPending();
         server.RespondWithStatus(HttpStatusCode.OK);
-        await host.Time.WaitForTimerAsync(expectedDelay);
-        var retriedAt = failedAt + expectedDelay.TotalSeconds;
-        if (retriedAt > 60)
+        await host.Time.WaitForTimerAsync(loggedDelay);
+        TimeSpan retriedAt;
+        if (askedByEndpoint)
         {
-            // A fake clock fires every timer of a jump at its end: step to 60 s first, so that sample is taken on time.
-            host.Time.Advance(Seconds(60 - failedAt));
-            host.Time.Advance(Seconds(retriedAt - 60));
+            // The endpoint's Retry-After wins over the retry budget: the retry goes when it asked, before the next tick.
+            retriedAt = failedAt + loggedDelay;
+            Assert.True(retriedAt < Seconds(60));
+            host.Time.AdvanceTo(retriedAt, Interval);
         }
         else
         {
-            host.Time.Advance(expectedDelay);
+            // No success since the sample of 40 s was taken paid for an early retry: the line names Polly's delay, but the
+            // retry waits for the next sample (60 s) and goes with it waiting behind, at least an urgent pacing gap after
+            // the failure (more than the wait for the tick only when the hung request failed late, at 50 s).
+            host.Time.AdvanceTo(Seconds(60), Interval);
+            var paced = failedAt + DrainPacer.UrgentGap(Interval) - Seconds(60);
+            if (paced > TimeSpan.Zero)
+            {
+                await host.Time.WaitForTimerAsync(paced);
+                host.Time.Advance(paced);
+            }
+
+            retriedAt = host.Time.Elapsed;
         }
 
-        {
-            // The failed sample is retried with its own Measurements-Time, so its counts land in its own minute.
-            // Fake time moves only once the client has its answer, or the request's own timeout would fire first.
-            Assert.Equal(At(40), (await server.NextAsync()).Header("Measurements-Time"));
-            _ = await host.WaitForLogAsync("Recovered");
-            if (retriedAt < 60)
-            {
-                // The next sample goes on its schedule, or one ramp-in gap after the recovery if that is later.
-                var paced = Seconds(retriedAt) + DrainPacer.RampInGap(Seconds(20));
-                host.Time.Advance(Seconds(60 - retriedAt));
-                if (paced > Seconds(60))
-                {
-                    await host.Time.WaitForTimerAsync(paced - Seconds(60));
-                    host.Time.Advance(paced - Seconds(60));
-                }
-
-                Assert.Equal(At(60), (await server.NextAsync()).Header("Measurements-Time"));
-            }
-            else
-            {
-                // The sample of 60 s waited meanwhile: it follows one ramp-in gap after the recovery.
-                var spacing = DrainPacer.RampInGap(Seconds(20));
-                await host.Time.WaitForTimerAsync(spacing);
-                host.Time.Advance(Seconds(80 - retriedAt));
-                host.Time.Advance(Seconds(retriedAt) + spacing - Seconds(80));
-                Assert.Equal(At(60), (await server.NextAsync()).Header("Measurements-Time"));
-            }
-        }
-
+        // The failed sample is retried with its own Measurements-Time, so its counts land in its own minute.
+        // Fake time moves only once the client has its answer, or the request's own timeout would fire first.
+        Assert.Equal(At(40), (await server.NextAsync()).Header("Measurements-Time"));
         var recovered = await host.WaitForLogAsync("Recovered");
+        Assert.Equal(host.Time.Start + retriedAt, recovered.Timestamp);
+
+        // The next samples keep their own time, and the schedule never moves. After a retry the endpoint asked for,
+        // nothing waits: the sample of 60 s goes on schedule. After a retry at the tick, that tick's sample waited behind
+        // it: it goes one calm gap after the recovery, and the regular samples after it are paced from the POST before
+        // until one goes at its own tick again.
+        if (askedByEndpoint)
+        {
+            host.Time.AdvanceTo(Seconds(60), Interval);
+            Assert.Equal(At(60), (await server.NextAsync()).Header("Measurements-Time"));
+            Assert.Equal(host.Time.Start + Seconds(60), (await host.WaitForLogAsync("ReportDelivered", 3)).Timestamp);
+        }
+        else
+        {
+            _ = await CalmDrain.FollowAsync(host, server, retriedAt, Seconds(60), delivered: 2, Interval);
+        }
+
         Assert.Equal(LogLevel.Information, recovered.Level);
         Assert.Equal("1", recovered.GetStructuredStateValue("Attempts"));
 
@@ -215,49 +222,56 @@ public sealed class FailureTests
         var failed = await host.WaitForLogAsync("ReportFailed");
         Assert.Contains("no response within 00:00:03", failed.Message, StringComparison.Ordinal);
 
-        // The failure happened at 16 s + 3 s: the sample of 16 s is retried one backoff (1 s) later, with its own time;
-        // the sample taken meanwhile follows one ramp-in gap after it.
+        // The failure happened at 16 s + 3 s, unpaid (the first request after a tick): the sample of 16 s is retried with
+        // the next sample (20 s) waiting behind it, an urgent gap after the failure (past the tick here); the sample taken
+        // meanwhile, the last one waiting, follows one calm gap after the recovery, with its own time.
+        var interval = Seconds(4);
         server.RespondWithStatus(HttpStatusCode.OK);
         await host.Time.WaitForTimerAsync(Seconds(1));
-        host.Time.Advance(Seconds(1));
+        host.Time.AdvanceTo(Seconds(20), interval);
+        var urgent = Seconds(19) + DrainPacer.UrgentGap(interval) - Seconds(20);
+        Assert.True(urgent > TimeSpan.Zero);
+        await host.Time.WaitForTimerAsync(urgent);
+        host.Time.Advance(urgent);
         Assert.Equal(At(16), (await server.NextAsync()).Header("Measurements-Time"));
         await host.WaitForLogAsync("Recovered");
-        var spacing = DrainPacer.RampInGap(Seconds(4));
-        await host.Time.WaitForTimerAsync(spacing);
-        host.Time.Advance(spacing);
+        var calm = DrainPacer.CalmGap(interval);
+        await host.Time.WaitForTimerAsync(calm);
+        host.Time.AdvanceTo(host.Time.Elapsed + calm, interval);
         Assert.Equal(At(20), (await server.NextAsync()).Header("Measurements-Time"));
 
         Assert.Empty(host.Records("HttpTimeoutClamped"));
     }
 
-    private static (TimeSpan Delay, string ReasonPart) Arrange(string failure, HerokuLikeServer server, HerokuLikeServer elsewhere, TestTimeProvider time)
+    // The delay the failure's line names, a part of its reason, and whether the endpoint asked for the delay (Retry-After).
+    private static (TimeSpan Delay, string ReasonPart, bool AskedByEndpoint) Arrange(string failure, HerokuLikeServer server, HerokuLikeServer elsewhere, TestTimeProvider time)
     {
         switch (failure)
         {
             case "429 Retry-After 7":
                 server.RespondWithStatus(HttpStatusCode.TooManyRequests, "7");
-                return (Seconds(7), "status 429 (TooManyRequests)");
+                return (Seconds(7), "status 429 (TooManyRequests)", true);
             case "500":
                 server.RespondWithStatus(HttpStatusCode.InternalServerError);
-                return (Seconds(1), "status 500 (InternalServerError)");
+                return (Seconds(1), "status 500 (InternalServerError)", false);
             case "503 Retry-After 3":
                 server.RespondWithStatus(HttpStatusCode.ServiceUnavailable, "3");
-                return (Seconds(3), "status 503 (ServiceUnavailable)");
-            case "503 Retry-After date +30s":
-                // The report goes out 20 s from now; the date is 30 s after that.
+                return (Seconds(3), "status 503 (ServiceUnavailable)", true);
+            case "503 Retry-After date +15s":
+                // The report goes out 20 s from now; the date is 15 s after that, within MaxBackoff (20 s).
                 server.RespondWithStatus(
                     HttpStatusCode.ServiceUnavailable,
-                    time.GetUtcNow().AddSeconds(50).ToString("R", CultureInfo.InvariantCulture));
-                return (Seconds(30), "status 503 (ServiceUnavailable)");
+                    time.GetUtcNow().AddSeconds(35).ToString("R", CultureInfo.InvariantCulture));
+                return (Seconds(15), "status 503 (ServiceUnavailable)", true);
             case "307":
                 server.RespondWithRedirect(elsewhere.Url("/metrics/stolen"));
-                return (Seconds(1), "status 307");
+                return (Seconds(1), "status 307", false);
             case "hang":
                 server.RespondByHanging();
-                return (Seconds(1), "no response within 00:00:10");
+                return (Seconds(1), "no response within 00:00:10", false);
             case "drop":
                 server.RespondByDroppingTheConnection();
-                return (Seconds(1), "HttpRequestException");
+                return (Seconds(1), "HttpRequestException", false);
             default:
                 throw new ArgumentOutOfRangeException(nameof(failure), failure, null);
         }

@@ -49,7 +49,9 @@ public sealed class SecretsTests
         await host.StartAndSendFirstReportAsync();
         await host.WaitForLogAsync("ReportDelivered");
 
-        // Each failure is followed by a recovery (backoff 1 s each time, the attempt count restarts).
+        // Each failure of a regular report is followed by a recovery and a calm drain back to steady state, so the
+        // attempt count restarts (Polly's delay is 1 s each time). No success paid for an early retry: each goes at the
+        // next tick, at least an urgent gap after the failure (the hung request fails late).
         Action[] failures =
         [
             () => server.RespondWithStatus(HttpStatusCode.InternalServerError),
@@ -57,30 +59,43 @@ public sealed class SecretsTests
             server.RespondByHanging,
             server.RespondByDroppingTheConnection,
         ];
-        var backoff = Seconds(1);
-        var now = Seconds(20);
+        var interval = MetricsHost.DefaultInterval;
+        var regularAt = Seconds(40);
+        var delivered = 1;
         for (var i = 0; i < failures.Length; i++)
         {
-            // Samples are due every 20 s from the start; each failure here is retried and recovered before the next.
             failures[i]();
             server.DropPending();
-            var due = Seconds(20 * (i + 2));
-            host.Time.Advance(due - now);
-            now = due;
+            host.Time.AdvanceTo(regularAt, interval);
+            var failedAt = regularAt;
             if (i == 2)
             {
                 _ = await server.NextAsync();
                 host.Time.Advance(Seconds(10));
-                now += Seconds(10);
+                failedAt += Seconds(10);
             }
 
             await host.WaitForLogAsync("ReportFailed", i + 1);
+            server.DropPending();
             server.RespondWithStatus(HttpStatusCode.OK);
-            await host.Time.WaitForTimerAsync(backoff);
-            host.Time.Advance(backoff);
-            now += backoff;
+            await host.Time.WaitForTimerAsync(Seconds(1));
+            var tick = host.Time.NextTick(interval);
+            host.Time.AdvanceTo(tick, interval);
+            var retryAt = failedAt + DrainPacer.UrgentGap(interval);
+            if (retryAt > tick)
+            {
+                await host.Time.WaitForTimerAsync(retryAt - tick);
+                host.Time.AdvanceTo(retryAt, interval);
+            }
+            else
+            {
+                retryAt = tick;
+            }
+
+            Assert.Equal(At(regularAt), (await server.NextAsync()).Header("Measurements-Time"));
             await host.WaitForLogAsync("Recovered", i + 1);
-            backoff += backoff;
+            (var steadyAt, delivered) = await CalmDrain.FollowAsync(host, server, retryAt, tick, ++delivered, interval);
+            regularAt = steadyAt + interval;
         }
 
         await host.Host.StopAsync();
@@ -110,10 +125,11 @@ public sealed class SecretsTests
             ("HerokuMetrics:BackoffJitter", "00:00:00"),
             ("HerokuMetrics:FlushOnShutdown", "false"));
 
+        // The retry waits for Polly's delay, then for the next tick (no success paid for an early one).
         await host.StartAndSendFirstReportAsync();
         var failed = await host.WaitForLogAsync("ReportFailed");
         await host.Time.WaitForTimerAsync(Seconds(1));
-        host.Time.Advance(Seconds(1));
+        host.Time.AdvanceTo(host.Time.NextTick(MetricsHost.DefaultInterval), MetricsHost.DefaultInterval);
         await host.WaitForLogAsync("ReportFailed", 2);
 
         Assert.Contains("HttpRequestException", failed.Message, StringComparison.Ordinal);
@@ -129,16 +145,17 @@ public sealed class SecretsTests
             MetricsHost.Settings(SecretUrl(server.BaseAddress), ("HerokuMetrics:BackoffJitter", "00:00:00")),
             services => services.AddHerokuMetrics().AddHttpMessageHandler(() => new AuditHandler(audit)));
 
+        // Each retry waits for Polly's delay, then for the next tick (no success paid for an early one): 40 s, 60 s.
         audit.Throw = true;
         await host.StartAndSendFirstReportAsync();
         var first = await host.WaitForLogAsync("ReportFailed");
         await host.Time.WaitForTimerAsync(Seconds(1));
-        host.Time.Advance(Seconds(1));
+        host.Time.AdvanceTo(Seconds(40), MetricsHost.DefaultInterval);
         await host.WaitForLogAsync("ReportFailed", 2);
 
         audit.Throw = false;
         await host.Time.WaitForTimerAsync(Seconds(2));
-        host.Time.Advance(Seconds(2));
+        host.Time.AdvanceTo(Seconds(60), MetricsHost.DefaultInterval);
         _ = await server.NextAsync();
         await host.WaitForLogAsync("Recovered");
 
@@ -178,7 +195,7 @@ public sealed class SecretsTests
         Assert.StartsWith("CONNECT 127.0.0.1:9 HTTP/1.1", await proxy.NextRequestAsync(), StringComparison.Ordinal);
         var failed = await host.WaitForLogAsync("ReportFailed");
         await host.Time.WaitForTimerAsync(Seconds(1));
-        host.Time.Advance(Seconds(1));
+        host.Time.AdvanceTo(host.Time.NextTick(MetricsHost.DefaultInterval), MetricsHost.DefaultInterval);
         _ = await proxy.NextRequestAsync();
         await host.WaitForLogAsync("ReportFailed", 2);
         await host.Host.StopAsync();

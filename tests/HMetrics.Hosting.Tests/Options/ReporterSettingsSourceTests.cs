@@ -103,7 +103,8 @@ public sealed class ReporterSettingsSourceTests
         var line = Assert.Single(_logger.Collector.GetSnapshot());
         Assert.Equal("SettingsChanged", line.Id.Name);
         Assert.Equal(
-            "Heroku metrics settings changed by a configuration reload: InitialBackoff 00:00:01 → 00:00:02, MaxBackoff 00:00:30 → 00:01:00, " +
+            "Heroku metrics settings changed by a configuration reload: InitialBackoff 00:00:01 → 00:00:02, " +
+            "MaxBackoff " + HerokuMetricsOptions.DefaultMaxBackoff.ToString("c", System.Globalization.CultureInfo.InvariantCulture) + " → 00:01:00, " +
             "BackoffResetAfter 00:05:00 → 00:10:00, BackoffJitter 00:00:00.5000000 → 00:00:00.",
             line.Message);
     }

@@ -110,7 +110,7 @@ public sealed class ReporterSettingsTests
         Assert.Equal(
             "Endpoint https://metrics.example/metrics/redacted?redacted → https://other.example/metrics/redacted, " +
             "PostInterval 00:00:20 → 00:00:05, HttpTimeout 00:00:20 → 00:00:05, InitialBackoff 00:00:01 → 00:00:00.2500000, " +
-            "MaxBackoff 00:00:30 → 00:02:00, BackoffResetAfter 00:05:00 → 01:00:00, BackoffJitter 00:00:00.5000000 → 00:00:00, " +
+            "MaxBackoff " + HerokuMetricsOptions.DefaultMaxBackoff.ToString("c", CultureInfo.InvariantCulture) + " → 00:02:00, BackoffResetAfter 00:05:00 → 01:00:00, BackoffJitter 00:00:00.5000000 → 00:00:00, " +
             "UserAgent 'hmetrics/1.0 (app using HMetrics.Hosting package)' → 'my-app/2.0 (reloaded)', Schema Go → Both, " +
             "FlushOnShutdown true → false",
             after.DescribeChangesFrom(before));

@@ -26,7 +26,9 @@ public sealed class HerokuMetricsInstrumentsTests
         Assert.Equal(first.Body.Length, Assert.Single(payload.GetMeasurementSnapshot()).Value);
         Assert.Single(duration.GetMeasurementSnapshot());
 
-        server.RespondWithStatus(HttpStatusCode.ServiceUnavailable);
+        // A 503 that asks for 7 s: the retry really goes after the delay the gauge shows (a Retry-After wins over the
+        // retry budget, which would otherwise hold the retry until the next tick).
+        server.RespondWithStatus(HttpStatusCode.ServiceUnavailable, "7");
         host.Time.Advance(TimeSpan.FromSeconds(20));
         _ = await server.NextAsync();
         await host.WaitForLogAsync("ReportFailed");
@@ -35,11 +37,11 @@ public sealed class HerokuMetricsInstrumentsTests
         Assert.Equal(1, failure.Value);
         Assert.Equal("http_5xx", failure.Tags["hmetrics.failure.reason"]);
         backoff.RecordObservableInstruments();
-        Assert.Equal(1.0, backoff.LastMeasurement!.Value);
+        Assert.Equal(7.0, backoff.LastMeasurement!.Value);
 
         server.RespondWithStatus(HttpStatusCode.OK);
-        await host.Time.WaitForTimerAsync(TimeSpan.FromSeconds(1));
-        host.Time.Advance(TimeSpan.FromSeconds(1));
+        await host.Time.WaitForTimerAsync(TimeSpan.FromSeconds(7));
+        host.Time.Advance(TimeSpan.FromSeconds(7));
         _ = await server.NextAsync();
         await host.WaitForLogAsync("Recovered");
 
