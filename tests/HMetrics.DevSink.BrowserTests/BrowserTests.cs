@@ -102,10 +102,11 @@ public sealed class BrowserTests
         using var client = app.Start();
         _ = await app.WaitForChartsUrlAsync();
         var interval = TimeSpan.FromSeconds(5);
-        await app.Time.WaitForTimerAsync(interval);
+        // The first sample is due at a random phase within the first interval; the rest follow one interval apart.
+        var firstDue = await app.Time.NextTimerAsync(due => due > TimeSpan.Zero && due <= interval);
         for (var i = 1; i <= 4; i++)
         {
-            app.Time.Advance(interval);
+            app.Time.Advance(i == 1 ? firstDue : interval);
             await app.WaitForLogAsync("ReportDelivered", i);
         }
 

@@ -23,10 +23,11 @@ public sealed class WebAppSelfReportingTests
         _ = await app.WaitForChartsUrlAsync();
         var started = app.Time.GetUtcNow();
 
-        await app.Time.WaitForTimerAsync(DevelopmentInterval);
+        // The first sample is due at a random phase within the first interval; the rest follow one interval apart.
+        var firstDue = await app.Time.NextTimerAsync(static due => due > TimeSpan.Zero && due <= DevelopmentInterval);
         for (var i = 1; i <= 3; i++)
         {
-            app.Time.Advance(DevelopmentInterval);
+            app.Time.Advance(i == 1 ? firstDue : DevelopmentInterval);
             await app.WaitForLogAsync("ReportDelivered", i);
         }
 
@@ -36,7 +37,7 @@ public sealed class WebAppSelfReportingTests
         var reports = root.GetProperty("reports").EnumerateArray().ToList();
         Assert.Equal(3, reports.Count);
         Assert.Equal(
-            [started + DevelopmentInterval, started + (2 * DevelopmentInterval), started + (3 * DevelopmentInterval)],
+            [started + firstDue, started + firstDue + DevelopmentInterval, started + firstDue + (2 * DevelopmentInterval)],
             reports.Select(static r => r.GetProperty("measuredAt").GetDateTimeOffset()));
 
         // appsettings.Development.json asks for both schemas, so the dotnet.* charts have data too.
@@ -76,8 +77,7 @@ public sealed class WebAppSelfReportingTests
         try
         {
             await app.StartAsync();
-            await time.WaitForTimerAsync(DevelopmentInterval);
-            time.Advance(DevelopmentInterval);
+            time.Advance(await time.NextTimerAsync(static due => due > TimeSpan.Zero && due <= DevelopmentInterval));
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
             while (!logs.GetSnapshot().Any(static r => r.Id.Name == "ReportDelivered"))
             {
@@ -141,8 +141,7 @@ public sealed class WebAppSelfReportingTests
         await using var app = new SampleApp(settings: new Dictionary<string, string?> { ["HEROKU_METRICS_URL"] = heroku.Url() });
         using var client = app.Start();
 
-        await app.Time.WaitForTimerAsync(DevelopmentInterval);
-        app.Time.Advance(DevelopmentInterval);
+        app.Time.Advance(await app.Time.NextTimerAsync(static due => due > TimeSpan.Zero && due <= DevelopmentInterval));
         var report = await heroku.NextAsync();
 
         Assert.Equal("/metrics/0b9c1f2e-4a5d-4c3b-9e8f-7a6b5c4d3e2f", report.PathAndQuery);
@@ -159,8 +158,7 @@ public sealed class WebAppSelfReportingTests
         await using var app = new SampleApp(settings: new Dictionary<string, string?> { ["HerokuMetrics:Endpoint"] = heroku.Url("/custom/path") });
         using var client = app.Start();
 
-        await app.Time.WaitForTimerAsync(DevelopmentInterval);
-        app.Time.Advance(DevelopmentInterval);
+        app.Time.Advance(await app.Time.NextTimerAsync(static due => due > TimeSpan.Zero && due <= DevelopmentInterval));
 
         Assert.Equal("/custom/path", (await heroku.NextAsync()).PathAndQuery);
         using var page = await client.GetAsync("/_hmetrics/");

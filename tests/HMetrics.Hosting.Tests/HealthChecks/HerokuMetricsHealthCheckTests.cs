@@ -104,8 +104,9 @@ public sealed class HerokuMetricsHealthCheckTests
         Assert.Equal(HealthStatus.Unhealthy, entry.Status);
         Assert.Contains("UnhealthyAfter must be more than zero", entry.Description, StringComparison.Ordinal);
         server.RespondWithStatus(HttpStatusCode.OK);
-        await host.Time.WaitForTimerAsync(TimeSpan.FromSeconds(1));
-        AdvanceToRetry(host, TimeSpan.FromSeconds(1));
+        var delay = host.Time.UntilNextTick(MetricsHost.DefaultInterval);
+        await host.Time.WaitForTimerAsync(delay);
+        AdvanceToRetry(host, delay);
         await host.WaitForLogAsync("Recovered");
         Assert.Equal(HealthStatus.Healthy, (await CheckAsync(host)).Status);
     }

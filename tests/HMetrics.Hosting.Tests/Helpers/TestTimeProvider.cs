@@ -47,6 +47,12 @@ internal sealed class TestTimeProvider : FakeTimeProvider
     public TimeSpan NextTick(TimeSpan interval) => TimeSpan.FromTicks(((Elapsed.Ticks / interval.Ticks) + 1) * interval.Ticks);
 
     /// <summary>
+    /// Gets the delay of a failure now which no success paid for, at the default cap (MaxBackoff = the interval): the wait
+    /// for the next sampling tick, which is what the retry's timer is armed with and what its ReportFailed line names.
+    /// </summary>
+    public TimeSpan UntilNextTick(TimeSpan interval) => NextTick(interval) - Elapsed;
+
+    /// <summary>
     /// Gets when a failure now, which no success paid for (the retry budget), is retried: the later of Polly's
     /// <paramref name="delay"/> and the next sampling tick. Pacing aside: a failure that came late in its interval (a
     /// timeout) may wait a pacing gap after it too.
@@ -88,6 +94,9 @@ internal sealed class TestTimeProvider : FakeTimeProvider
             return next;
         }
     }
+
+    /// <summary>Gets whether a live timer is due at <paramref name="dueAt"/> (since the start).</summary>
+    public bool HasTimerDueAt(TimeSpan dueAt) => _live.Keys.Any(timer => timer.DueAt == dueAt);
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {

@@ -54,10 +54,13 @@ public sealed class BackoffTests
     [InlineData(1, 8)] // the 1st (108 s, after the ramp-in) was planned 16 s into the run, samples still waiting: the backoff keeps climbing
     public async Task A_run_as_long_as_the_all_clear_window_resets_the_backoff_a_shorter_one_keeps_climbing(int failingPost, int nextDelaySeconds)
     {
+        // A cap above the interval, so the retry's delay is Polly's (at the default cap, the interval, an unpaid retry
+        // waits exactly for the next tick and Polly's step does not show).
         await using var server = await HerokuLikeServer.StartAsync();
         await using var host = MetricsHost.Create(
             server,
             ("HerokuMetrics:BackoffJitter", "00:00:00"),
+            ("HerokuMetrics:MaxBackoff", "00:01:20"),
             ("HerokuMetrics:BackoffResetAfter", "00:01:00"));
         server.RespondWithStatus(HttpStatusCode.InternalServerError);
 

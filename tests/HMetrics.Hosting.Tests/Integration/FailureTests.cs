@@ -65,9 +65,9 @@ public sealed class FailureTests
         }
         else
         {
-            // No success since the sample of 40 s was taken paid for an early retry: the line names Polly's delay, but the
-            // retry waits for the next sample (60 s) and goes with it waiting behind, at least an urgent pacing gap after
-            // the failure (more than the wait for the tick only when the hung request failed late, at 50 s).
+            // No success since the sample of 40 s was taken paid for an early retry: the retry waits for the next sampling
+            // tick (60 s), which the line names, and goes with that tick's sample waiting behind, at least an urgent pacing
+            // gap after the failure (more than the wait for the tick only when the hung request failed late, at 50 s).
             host.Time.AdvanceTo(Seconds(60), Interval);
             var paced = failedAt + DrainPacer.UrgentGap(Interval) - Seconds(60);
             if (paced > TimeSpan.Zero)
@@ -253,7 +253,7 @@ public sealed class FailureTests
                 return (Seconds(7), "status 429 (TooManyRequests)", true);
             case "500":
                 server.RespondWithStatus(HttpStatusCode.InternalServerError);
-                return (Seconds(1), "status 500 (InternalServerError)", false);
+                return (Seconds(20), "status 500 (InternalServerError)", false);
             case "503 Retry-After 3":
                 server.RespondWithStatus(HttpStatusCode.ServiceUnavailable, "3");
                 return (Seconds(3), "status 503 (ServiceUnavailable)", true);
@@ -265,13 +265,14 @@ public sealed class FailureTests
                 return (Seconds(15), "status 503 (ServiceUnavailable)", true);
             case "307":
                 server.RespondWithRedirect(elsewhere.Url("/metrics/stolen"));
-                return (Seconds(1), "status 307", false);
+                return (Seconds(20), "status 307", false);
             case "hang":
                 server.RespondByHanging();
-                return (Seconds(1), "no response within 00:00:10", false);
+                // It fails at 50 s, when the timeout ends it: the next tick is 10 s away.
+                return (Seconds(10), "no response within 00:00:10", false);
             case "drop":
                 server.RespondByDroppingTheConnection();
-                return (Seconds(1), "HttpRequestException", false);
+                return (Seconds(20), "HttpRequestException", false);
             default:
                 throw new ArgumentOutOfRangeException(nameof(failure), failure, null);
         }

@@ -12,7 +12,6 @@ namespace HMetrics.Hosting.Tests.Integration;
 public sealed class PacingTests
 {
     private static readonly TimeSpan Interval = MetricsHost.DefaultInterval;
-    private static readonly TimeSpan Backoff = TimeSpan.FromSeconds(7);
 
     [Fact]
     public async Task A_backlog_ramps_in_drains_calmly_and_once_the_endpoint_flaps_drains_the_waiting_samples_urgently()
@@ -50,21 +49,22 @@ public sealed class PacingTests
         await PostAsync();
         _ = await host.WaitForLogAsync("ReportDelivered");
 
-        // 40 s: the endpoint is down. No success paid for an early retry, so each retry waits (after Polly's 7 s) for the
-        // next tick, with that tick's sample behind it: 60 s, 80 s. Three failed attempts make an outage.
+        // 40 s: the endpoint is down. No success paid for an early retry, so each retry's timer is the wait for the next
+        // tick (the cap is below the interval), with that tick's sample behind it: 60 s, 80 s. Three failed attempts make
+        // an outage.
         server.RespondWithStatus(HttpStatusCode.ServiceUnavailable);
         host.Time.AdvanceTo(Seconds(40), Interval);
         await PostAsync();
-        await AdvanceToAsync(Seconds(60), Backoff, Seconds(40));
+        await AdvanceToAsync(Seconds(60), Seconds(20), Seconds(40));
         await PostAsync();
-        await AdvanceToAsync(Seconds(80), Backoff, Seconds(60));
+        await AdvanceToAsync(Seconds(80), Seconds(20), Seconds(60));
         await PostAsync();
         _ = await host.WaitForLogAsync("ReportFailed", 3);
 
         // 100 s: the endpoint is back. The recovery goes at the tick; the next POST waits a ramp-in gap; the one after
         // it, with samples still waiting behind, a calm gap.
         server.RespondWithStatus(HttpStatusCode.OK);
-        await AdvanceToAsync(Seconds(100), Backoff, Seconds(80));
+        await AdvanceToAsync(Seconds(100), Seconds(20), Seconds(80));
         await PostAsync();
         _ = await host.WaitForLogAsync("Recovered");
         var at = Seconds(100) + rampIn;
@@ -82,7 +82,7 @@ public sealed class PacingTests
         server.RespondWithStatus(HttpStatusCode.OK);
         var tick = host.Time.NextTick(Interval);
         Assert.True(failedAt + calm > tick, "the retry's pace outlasts the wait for the tick");
-        await AdvanceToAsync(tick, Backoff, failedAt);
+        await AdvanceToAsync(tick, tick - failedAt, failedAt);
         at = failedAt + calm;
         await AdvanceToAsync(at, at - tick, tick);
         await PostAsync();

@@ -78,7 +78,7 @@ public sealed class SecretsTests
             await host.WaitForLogAsync("ReportFailed", i + 1);
             server.DropPending();
             server.RespondWithStatus(HttpStatusCode.OK);
-            await host.Time.WaitForTimerAsync(Seconds(1));
+            await host.Time.WaitForTimerAsync(host.Time.UntilNextTick(interval));
             var tick = host.Time.NextTick(interval);
             host.Time.AdvanceTo(tick, interval);
             var retryAt = failedAt + DrainPacer.UrgentGap(interval);
@@ -125,10 +125,10 @@ public sealed class SecretsTests
             ("HerokuMetrics:BackoffJitter", "00:00:00"),
             ("HerokuMetrics:FlushOnShutdown", "false"));
 
-        // The retry waits for Polly's delay, then for the next tick (no success paid for an early one).
+        // The retry waits for the next tick (no success paid for an early one).
         await host.StartAndSendFirstReportAsync();
         var failed = await host.WaitForLogAsync("ReportFailed");
-        await host.Time.WaitForTimerAsync(Seconds(1));
+        await host.Time.WaitForTimerAsync(host.Time.UntilNextTick(MetricsHost.DefaultInterval));
         host.Time.AdvanceTo(host.Time.NextTick(MetricsHost.DefaultInterval), MetricsHost.DefaultInterval);
         await host.WaitForLogAsync("ReportFailed", 2);
 
@@ -145,16 +145,16 @@ public sealed class SecretsTests
             MetricsHost.Settings(SecretUrl(server.BaseAddress), ("HerokuMetrics:BackoffJitter", "00:00:00")),
             services => services.AddHerokuMetrics().AddHttpMessageHandler(() => new AuditHandler(audit)));
 
-        // Each retry waits for Polly's delay, then for the next tick (no success paid for an early one): 40 s, 60 s.
+        // Each retry waits for the next tick (no success paid for an early one): 40 s, 60 s.
         audit.Throw = true;
         await host.StartAndSendFirstReportAsync();
         var first = await host.WaitForLogAsync("ReportFailed");
-        await host.Time.WaitForTimerAsync(Seconds(1));
+        await host.Time.WaitForTimerAsync(host.Time.UntilNextTick(MetricsHost.DefaultInterval));
         host.Time.AdvanceTo(Seconds(40), MetricsHost.DefaultInterval);
         await host.WaitForLogAsync("ReportFailed", 2);
 
         audit.Throw = false;
-        await host.Time.WaitForTimerAsync(Seconds(2));
+        await host.Time.WaitForTimerAsync(host.Time.UntilNextTick(MetricsHost.DefaultInterval));
         host.Time.AdvanceTo(Seconds(60), MetricsHost.DefaultInterval);
         _ = await server.NextAsync();
         await host.WaitForLogAsync("Recovered");
@@ -194,7 +194,7 @@ public sealed class SecretsTests
         await host.StartAndSendFirstReportAsync();
         Assert.StartsWith("CONNECT 127.0.0.1:9 HTTP/1.1", await proxy.NextRequestAsync(), StringComparison.Ordinal);
         var failed = await host.WaitForLogAsync("ReportFailed");
-        await host.Time.WaitForTimerAsync(Seconds(1));
+        await host.Time.WaitForTimerAsync(host.Time.UntilNextTick(MetricsHost.DefaultInterval));
         host.Time.AdvanceTo(host.Time.NextTick(MetricsHost.DefaultInterval), MetricsHost.DefaultInterval);
         _ = await proxy.NextRequestAsync();
         await host.WaitForLogAsync("ReportFailed", 2);

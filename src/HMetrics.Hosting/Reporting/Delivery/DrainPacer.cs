@@ -33,7 +33,7 @@ internal sealed class DrainPacer
     /// <summary>Failed attempts in a row that make an outage, after which the recovery ramps in and the drain is calm.</summary>
     internal const int OutageAttempts = 3;
 
-    private TimeSpan _lastPost = TimeSpan.MinValue;
+    private TimeSpan? _lastPost;
     private bool _draining;
     private bool _failedSinceDelivery;
     private bool _recoveredInExecution;
@@ -85,12 +85,14 @@ internal sealed class DrainPacer
     /// <summary>How long to wait at <paramref name="now"/> before the planned POST; zero when nothing paces it.</summary>
     public TimeSpan WaitFor(PacingPlan plan, TimeSpan now)
     {
-        if (!plan.Paced)
+        // Nothing was posted yet when the first POST already has samples behind it (the host's start kept delivery from
+        // running for more than an interval): there is no gap to keep.
+        if (!plan.Paced || _lastPost is not { } lastPost)
         {
             return TimeSpan.Zero;
         }
 
-        var wait = plan.Gap - (now - _lastPost);
+        var wait = plan.Gap - (now - lastPost);
         return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
     }
 

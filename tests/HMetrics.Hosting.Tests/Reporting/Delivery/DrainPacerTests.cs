@@ -29,6 +29,22 @@ public sealed class DrainPacerTests
         }
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(25)]
+    [InlineData(3600)]
+    public void A_first_post_with_samples_already_behind_it_waits_for_nothing(double nowSeconds)
+    {
+        // Found by the chaos suite: a logger blocking the host's start for more than an interval made the very first POST
+        // a paced one, and the gap counted from "no POST yet" overflowed into the last-resort catch.
+        var pacer = new DrainPacer();
+
+        var plan = pacer.Plan(waitingBehind: true, Interval, 0.5, random: false, paidRetry: false);
+
+        Assert.True(plan.Paced);
+        Assert.Equal(TimeSpan.Zero, pacer.WaitFor(plan, S(nowSeconds)));
+    }
+
     [Fact]
     public void Gaps_span_their_ranges_and_only_the_ramp_in_may_exceed_an_interval()
     {
