@@ -51,7 +51,7 @@ internal sealed class PollyDelays
             return default;
         });
 
-        var random = new Random(seed);
+        var random = FleetSimulator.Stream(seed, 6);
         retry.Randomizer = random.NextDouble;
         var pipeline = new ResiliencePipelineBuilder { TimeProvider = InstantTime.Instance }.AddRetry(retry).Build();
 
