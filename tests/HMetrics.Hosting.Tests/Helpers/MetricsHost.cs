@@ -102,7 +102,7 @@ internal sealed class MetricsHost : IAsyncDisposable
         builder.Services.AddHerokuMetrics();
 
         // The first sample exactly one interval after the start, so each test's timeline is its own to set; the random
-        // phase has tests of its own (SampleScheduleTests, SpreadStartTests).
+        // phase has tests of its own (StartPhaseTests, SampleScheduleTests).
         builder.Services.AddSingleton(new StartPhase(static () => 0));
         configureServices?.Invoke(builder.Services);
         var host = builder.Build();

@@ -28,7 +28,7 @@ public sealed class AspNetCoreHostTests
         builder.Services.AddHerokuMetrics(o => o.UserAgent = "web-app/1.0");
 
         // The first sample exactly one interval after the start, as MetricsHost fixes it; the random phase the library
-        // draws has tests of its own (SpreadStartTests).
+        // draws has tests of its own (StartPhaseTests).
         builder.Services.AddSingleton(new StartPhase(static () => 0));
 
         await using var app = builder.Build();
