@@ -49,6 +49,23 @@ public sealed class InvariantTests
     }
 
     [Fact]
+    public void Counts_of_a_sample_accepted_unseen_may_arrive_once_more_carried_but_no_other_count_may()
+    {
+        // The endpoint took the sample of 20 s but the library saw a timeout; the sample expired and its 3 collections
+        // were carried into the sample of 40 s (a different body): at least once, as documented.
+        var carried = Run(
+            attempts: [Attempt("A1-1", "TaskCanceledException", success: false, at: 20), Attempt("A1-2", "200", success: true, at: 40, stampedAt: 40)],
+            receipts: [Accepted("A1-1", 20, Body(3)), Accepted("A1-2", 40, Body(5))],
+            collectionsDuringRun: 5) with { Stalls = ["not a clean stop"] };
+        var seen = carried with { Attempts = [Attempt("A1-1", "200", success: true, at: 20), carried.Attempts[1]] };
+        var more = carried with { Receipts = [carried.Receipts[0], Accepted("A1-2", 40, Body(6))] };
+
+        Assert.Empty(new CountsMatchTheProcess().Check(carried));
+        Assert.NotEmpty(new CountsMatchTheProcess().Check(seen));
+        Assert.NotEmpty(new CountsMatchTheProcess().Check(more));
+    }
+
+    [Fact]
     public void A_sample_whose_generations_do_not_add_up_fails()
     {
         var body = Encoding.UTF8.GetBytes("""{"counters":{"go.gc.collections":3,"dotnet.gc.collections.gen0":1,"dotnet.gc.collections.gen1":0,"dotnet.gc.collections.gen2":0},"gauges":{}}""");

@@ -20,7 +20,9 @@ internal sealed class StopsWithinBound : IRunInvariant
         {
             if (host.StopDuration is { } took && took > Bound)
             {
-                yield return string.Create(CultureInfo.InvariantCulture, $"host {host.Name} took {took.TotalSeconds:0.0} s (real) to stop; the bound is {Bound.TotalSeconds} s, the shutdown timeout {ChaosHost.ShutdownTimeout.TotalSeconds} s");
+                // What the library said last tells what the stop was waiting for (a flush, a request in flight).
+                var last = host.Logs.Where(static l => l.IsLibrary).TakeLast(6).Select(static l => $"{l.Level} {l.EventName}: {l.Message}");
+                yield return string.Create(CultureInfo.InvariantCulture, $"host {host.Name} took {took.TotalSeconds:0.0} s (real) to stop; the bound is {Bound.TotalSeconds} s, the shutdown timeout {ChaosHost.ShutdownTimeout.TotalSeconds} s; its last lines:\n        {string.Join("\n        ", last)}");
             }
         }
     }
