@@ -39,7 +39,17 @@ public sealed class LifetimeTests
         _ = await server.NextAsync();
 
         // No fake time passes: the stop does not wait for the timeout.
-        await host.Host.StopAsync().WaitAsync(RealBound);
+        try
+        {
+            await host.Host.StopAsync().WaitAsync(RealBound);
+        }
+        catch (TimeoutException)
+        {
+            // Seen once under a full parallel run and never alone: say what the stop was waiting for.
+            throw new TimeoutException(
+                $"The host did not stop within {RealBound} (real); requests {Volatile.Read(ref requests)}, first one aborted: {aborted.Task.IsCompleted}. Its log:\n" +
+                string.Join("\n", host.Logs.GetSnapshot().Select(r => $"{r.Timestamp:HH:mm:ss.fff} {r.Category} {r.Id.Name} {r.Message}")));
+        }
 
         await aborted.Task.WaitAsync(RealBound);
         _ = await host.WaitForLogAsync("Flushed");
