@@ -80,4 +80,27 @@ public sealed class HarnessTests
         Assert.Null(SampleClock.TakenAt(start.AddSeconds(-5), start, segments, TimeSpan.FromMinutes(5)));
         Assert.Null(SampleClock.TakenAt(start.AddSeconds(200), start, segments, TimeSpan.FromSeconds(100)));
     }
+
+    [Fact]
+    public async Task A_hold_that_begins_while_a_host_stops_does_not_block_and_one_after_it_does()
+    {
+        // Seen in CI (seed 219): a hostile sink's hold that began as a host stopped kept the stop waiting for fake time,
+        // which does not pass during a stop, until the host's shutdown timeout.
+        var holds = new ThreadHolds(new ChaosClock(), new ChangeSignal());
+
+        using (holds.Stopping())
+        {
+            await Task.Run(() => holds.Hold(TimeSpan.FromSeconds(30))).WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        var held = Task.Run(() => holds.Hold(TimeSpan.FromSeconds(30)));
+        while (holds.NextRelease() is null)
+        {
+            await Task.Yield();
+        }
+
+        Assert.False(held.IsCompleted);
+        holds.ReleaseAll();
+        await held.WaitAsync(TimeSpan.FromSeconds(10));
+    }
 }

@@ -142,11 +142,14 @@ internal sealed class ChaosRun
 
     private async Task StopAsync(ChaosHost host)
     {
-        // A stop waits for the reporter's execution, which a held thread would keep from ending.
-        _run.Holds.ReleaseAll();
-        var before = ProcessReading.Now();
-        await host.StopAsync();
-        _lastStop = new CounterBracket(before, ProcessReading.Now());
+        // A stop waits for the reporter's execution, which a held thread would keep from ending: none is held, and
+        // none begins to be, while it stops.
+        using (_run.Holds.Stopping())
+        {
+            var before = ProcessReading.Now();
+            await host.StopAsync();
+            _lastStop = new CounterBracket(before, ProcessReading.Now());
+        }
     }
 
     // Lets fake time pass to `target`, stopping at every due timer and waiting for quiet after each; false once a timer

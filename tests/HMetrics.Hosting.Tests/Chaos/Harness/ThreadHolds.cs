@@ -13,14 +13,24 @@ internal sealed class ThreadHolds(ChaosClock clock, ChangeSignal changed)
 
     private readonly Lock _lock = new();
     private readonly List<(TimeSpan ReleaseAt, ManualResetEventSlim Gate)> _holds = [];
+    private int _stopping;
 
     /// <summary>Blocks the calling thread until fake time has passed <paramref name="fakeTime"/> from now.</summary>
+    /// <remarks>
+    /// Not while a host stops: fake time does not pass during a stop, so a hold that begins then (a reporter that logs
+    /// its Started line only as the stop comes) would keep the stop waiting until its shutdown timeout.
+    /// </remarks>
     public void Hold(TimeSpan fakeTime)
     {
         using var gate = new ManualResetEventSlim();
         var hold = (clock.Elapsed + fakeTime, gate);
         lock (_lock)
         {
+            if (_stopping > 0)
+            {
+                return;
+            }
+
             _holds.Add(hold);
         }
 
@@ -54,6 +64,34 @@ internal sealed class ThreadHolds(ChaosClock clock, ChangeSignal changed)
 
     /// <summary>Lets go every held thread (a host is about to stop: its stop would wait for them).</summary>
     public void ReleaseAll() => Release(TimeSpan.MaxValue);
+
+    /// <summary>A host stops: every held thread goes on, and no new hold begins until the returned scope ends.</summary>
+    public IDisposable Stopping()
+    {
+        lock (_lock)
+        {
+            _stopping++;
+        }
+
+        ReleaseAll();
+        return new StopScope(this);
+    }
+
+    private sealed class StopScope(ThreadHolds holds) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                lock (holds._lock)
+                {
+                    holds._stopping--;
+                }
+            }
+        }
+    }
 
     private void Release(TimeSpan upTo)
     {
