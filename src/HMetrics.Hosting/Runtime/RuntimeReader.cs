@@ -19,7 +19,7 @@ internal sealed class RuntimeReader : IDisposable
     private readonly WorkingSetReader _workingSet = new();
     private readonly AssemblyCounter _assemblies = new();
     private int _disposed;
-    private int _gcInfoCollectionCount = -1;
+    private long _gcInfoCollections = -1;
     private long _gcInfoPauseTicks = -1;
     private GCMemoryInfo _gcInfo;
 
@@ -39,11 +39,12 @@ internal sealed class RuntimeReader : IDisposable
     public void Read(HerokuMetricsSchema schema, Span<double> counters, Span<double> gauges)
     {
         var (gen0, gen1, gen2) = _gcCounts.Read();
+        var pauseTicks = GC.GetTotalPauseDuration().Ticks;
         var cpu = Environment.CpuUsage;
         counters[(int)ProcessCounter.Gen0Collections] = gen0;
         counters[(int)ProcessCounter.Gen1Collections] = gen1;
         counters[(int)ProcessCounter.Gen2Collections] = gen2;
-        counters[(int)ProcessCounter.GcPauseTicks] = GC.GetTotalPauseDuration().Ticks;
+        counters[(int)ProcessCounter.GcPauseTicks] = pauseTicks;
         counters[(int)ProcessCounter.AllocatedBytes] = GC.GetTotalAllocatedBytes(precise: false);
         counters[(int)ProcessCounter.CpuUserTicks] = cpu.UserTime.Ticks;
         counters[(int)ProcessCounter.CpuSystemTicks] = cpu.PrivilegedTime.Ticks;
@@ -67,7 +68,7 @@ internal sealed class RuntimeReader : IDisposable
             return;
         }
 
-        if (LastCollection() is { } info)
+        if (LastCollection(gen0 + gen1 + gen2, pauseTicks) is { } info)
         {
             gauges[(int)RuntimeGauge.CommittedBytes] = info.TotalCommittedBytes;
             var generations = info.GenerationInfo;
@@ -98,17 +99,15 @@ internal sealed class RuntimeReader : IDisposable
     }
 
     // GetGCMemoryInfo allocates (~288 B), and its answer changes only when a GC has ended: ask again only when the GC
-    // count or the total pause has moved since the last answer. A background GC bumps the count when it starts and
-    // pauses again before it ends, which usually picks up its record; at worst a report shows the sizes of the GC
-    // before it until the next GC, never a made-up number.
-    private GCMemoryInfo? LastCollection()
+    // count (every generation's) or the total pause this sample read has moved since the last answer. A background GC bumps the count when it
+    // starts and pauses again before it ends, which usually picks up its record; at worst a report shows the sizes of the
+    // GC before it until the next GC, never a made-up number.
+    private GCMemoryInfo? LastCollection(long collections, long pauseTicks)
     {
-        var count = GC.CollectionCount(0);
-        var pauseTicks = GC.GetTotalPauseDuration().Ticks;
-        if (count != _gcInfoCollectionCount || pauseTicks != _gcInfoPauseTicks)
+        if (collections != _gcInfoCollections || pauseTicks != _gcInfoPauseTicks)
         {
             _gcInfo = GC.GetGCMemoryInfo();
-            _gcInfoCollectionCount = count;
+            _gcInfoCollections = collections;
             _gcInfoPauseTicks = pauseTicks;
         }
 

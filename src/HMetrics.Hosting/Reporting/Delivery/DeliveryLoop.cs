@@ -135,17 +135,14 @@ internal sealed class DeliveryLoop
                 ? "no response within " + bound.ToString("c", System.Globalization.CultureInfo.InvariantCulture)
                 : "the host's shutdown timeout elapsed";
         }
+        catch (ReportFailedException failed)
+        {
+            _ = _machine.Failed(_clock.Now, failed);
+            failure = SampleSender.Describe(failed, settings.Endpoint);
+        }
         catch (Exception ex)
         {
-            if (ex is ReportFailedException failed)
-            {
-                _ = _machine.Failed(_clock.Now, failed);
-            }
-            else
-            {
-                _machine.Abandoned();
-            }
-
+            _machine.Abandoned();
             failure = SampleSender.Describe(ex, settings.Endpoint);
         }
 

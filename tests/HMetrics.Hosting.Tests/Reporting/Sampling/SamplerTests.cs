@@ -19,7 +19,7 @@ public sealed class SamplerTests : IDisposable
     public SamplerTests()
     {
         _clock = new SteadyClock(_time, _time.GetTimestamp());
-        _sampler = new Sampler(_reader, _backlog, Settings(Seconds(20)), _clock, SafeLogger.None, new NullObserver(), new StartPhase(static () => 0), () => _signalled++);
+        _sampler = new Sampler(_reader, _backlog, Settings(Seconds(20)), _clock, SafeLogger.None, new RecordingObserver(), new StartPhase(static () => 0), () => _signalled++);
     }
 
     public void Dispose()
@@ -134,40 +134,5 @@ public sealed class SamplerTests : IDisposable
         }
 
         return _taken;
-    }
-
-    private sealed class NullObserver : IReportingObserver
-    {
-        public void Delivered(int metrics, int statusCode, TimeSpan interruption)
-        {
-        }
-
-        public void Rejected(DateTimeOffset measuredAt, int statusCode)
-        {
-        }
-
-        public void Failed(string kind, string reason, TimeSpan retryDelay)
-        {
-        }
-
-        public void Dropped(int count, DateTimeOffset from, DateTimeOffset to, DropReason reason)
-        {
-        }
-
-        public void BacklogChanged(int count)
-        {
-        }
-
-        public void Flushed(int samples)
-        {
-        }
-
-        public void FlushFailed(string reason)
-        {
-        }
-
-        public void Stopping()
-        {
-        }
     }
 }
