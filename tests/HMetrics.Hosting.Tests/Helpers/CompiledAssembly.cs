@@ -196,20 +196,6 @@ internal sealed class CompiledAssembly
             var opCode = value == 0xFE ? _twoByte[il.ReadByte()] : _oneByte[value];
             switch (opCode.OperandType)
             {
-                case OperandType.InlineNone:
-                    break;
-                case OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar:
-                    il.Offset += 1;
-                    break;
-                case OperandType.InlineVar:
-                    il.Offset += 2;
-                    break;
-                case OperandType.InlineI8 or OperandType.InlineR:
-                    il.Offset += 8;
-                    break;
-                case OperandType.InlineSwitch:
-                    il.Offset += 4 * il.ReadInt32();
-                    break;
                 case OperandType.InlineMethod or OperandType.InlineField or OperandType.InlineType or OperandType.InlineTok:
                     var token = MetadataTokens.EntityHandle(il.ReadInt32());
                     AddTypes(referenced, token);
@@ -226,8 +212,7 @@ internal sealed class CompiledAssembly
 
                     break;
                 default:
-                    // InlineI, InlineBrTarget, InlineSig, InlineString, ShortInlineR: four bytes.
-                    il.Offset += 4;
+                    SkipOperand(ref il, opCode.OperandType);
                     break;
             }
         }
@@ -296,27 +281,31 @@ internal sealed class CompiledAssembly
                         : field.Kind == HandleKind.MemberReference ? _metadata.GetString(_metadata.GetMemberReference((MemberReferenceHandle)field).Name) : string.Empty;
                     touchesBuilder |= fieldName is "<>t__builder" or "<>v__promiseOfValueOrEnd";
                     break;
-                case OperandType.InlineNone:
-                    break;
-                case OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar:
-                    il.Offset += 1;
-                    break;
-                case OperandType.InlineVar:
-                    il.Offset += 2;
-                    break;
-                case OperandType.InlineI8 or OperandType.InlineR:
-                    il.Offset += 8;
-                    break;
-                case OperandType.InlineSwitch:
-                    il.Offset += 4 * il.ReadInt32();
-                    break;
                 default:
-                    il.Offset += 4;
+                    SkipOperand(ref il, opCode.OperandType);
                     break;
             }
         }
 
         return touchesBuilder && setsException;
+    }
+
+    // Moves past an instruction's operand without reading it.
+    private static void SkipOperand(ref BlobReader il, OperandType operandType)
+    {
+        // The switch's count is read first: `il.Offset += 4 * il.ReadInt32()` would read Offset before the count moved it.
+        var length = operandType switch
+        {
+            OperandType.InlineNone => 0,
+            OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,
+            OperandType.InlineVar => 2,
+            OperandType.InlineI8 or OperandType.InlineR => 8,
+            OperandType.InlineSwitch => 4 * il.ReadInt32(),
+
+            // InlineI, InlineBrTarget, InlineSig, InlineString, ShortInlineR, and the tokens: four bytes.
+            _ => 4,
+        };
+        il.Offset += length;
     }
 
     // A method is guarded by its callers when every call to it is itself covered by a catch-all, or made from a method
